@@ -1,0 +1,59 @@
+// Capacities fixed at compile time, one row per build profile.
+// The profile is chosen with `asc --use PROFILE=<n>` (see scripts/build.mjs);
+// everything the stack allocates is sized here and laid out once.
+
+// @ts-ignore: PROFILE is injected by the compiler (`--use PROFILE=n`).
+@inline export const PROFILE_ID: i32 = PROFILE;
+
+export const PROFILE_TINY: i32 = 0;
+export const PROFILE_DEFAULT: i32 = 1;
+export const PROFILE_DESKTOP: i32 = 2;
+
+@inline function pick(tiny: i32, normal: i32, desktop: i32): i32 {
+  return PROFILE_ID == PROFILE_TINY ? tiny : PROFILE_ID == PROFILE_DESKTOP ? desktop : normal;
+}
+
+/** Network interfaces the module can drive. */
+@inline export const IFACE_COUNT: i32 = pick(1, 2, 4);
+/** Transmit frame buffers shared by every interface (packets waiting on ARP hold one each). */
+@inline export const TX_POOL_COUNT: i32 = pick(4, 8, 32);
+/** ARP cache entries (all interfaces together). */
+@inline export const ARP_CACHE_COUNT: i32 = pick(4, 16, 64);
+/** Packets that may wait for ARP resolution at once (each holds a TX pool buffer). */
+@inline export const ARP_QUEUE_COUNT: i32 = pick(2, 4, 16);
+/** UDP sockets. */
+@inline export const UDP_SOCKET_COUNT: i32 = pick(2, 8, 32);
+/** Receive ring bytes per UDP socket (datagrams plus an 8-byte record header each). */
+@inline export const UDP_RX_RING_BYTES: i32 = pick(1536, 4096, 65536);
+
+// Timers (milliseconds).
+/** How long a resolved ARP entry is trusted before it must be confirmed again. */
+@inline export const ARP_REACHABLE_MS: u32 = 60_000;
+/** Interval between ARP requests for an unresolved address. */
+@inline export const ARP_RETRY_MS: u32 = 1_000;
+/** Requests sent before giving up on an address (RFC 1122 2.3.2.1 asks for a limit). */
+@inline export const ARP_RETRY_COUNT: u32 = 3;
+/** ICMP error token bucket: tokens per second and burst (RFC 1812 4.3.2.8 style limit). */
+@inline export const ICMP_ERROR_RATE_PER_S: u32 = 10;
+@inline export const ICMP_ERROR_BURST: u32 = 10;
+/** Longest the host may sleep between polls when nothing is pending. */
+@inline export const POLL_IDLE_MS: u32 = 1_000;
+
+// Link limits. Frames exchanged with the host never carry the 4-byte FCS:
+// on the wire a maximum frame is 1518 bytes with FCS, 1514 without (RFC 894).
+@inline export const ETH_HEADER_BYTES: i32 = 14;
+@inline export const VLAN_TAG_BYTES: i32 = 4;
+@inline export const ETH_FRAME_MIN_BYTES: i32 = 60;
+@inline export const ETH_MTU: i32 = 1500;
+@inline export const ETH_FRAME_MAX_BYTES: i32 = ETH_HEADER_BYTES + ETH_MTU;
+@inline export const ETH_TAGGED_FRAME_MAX_BYTES: i32 = ETH_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
+/** Every frame buffer holds the largest tagged frame. */
+@inline export const FRAME_BUFFER_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES;
+/** Scratch buffer the host uses to pass payloads in and out (socket calls). */
+@inline export const IO_BUFFER_BYTES: i32 = ETH_MTU - 28;
+
+// Cross-checks between capacities.
+// @ts-ignore: compile-time check
+if (ARP_QUEUE_COUNT >= TX_POOL_COUNT) ERROR("ARP_QUEUE_COUNT must leave TX buffers free for replies");
+// @ts-ignore: compile-time check
+if (UDP_RX_RING_BYTES < 1472 + 8) ERROR("a UDP ring must hold one full-MTU datagram");

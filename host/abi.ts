@@ -1,0 +1,110 @@
+// The host <-> module contract (ABI version 1). assembly/index.ts implements the exports;
+// every host (this runtime, a board's native glue) implements the imports.
+//
+// Conventions
+// - Addresses are IPv4 in host order as u32 (192.0.2.1 = 0xC0000201).
+// - Time is a u32 millisecond clock chosen by the host; it may wrap.
+// - Calls that can fail return a negative error code (see Errno); >= 0 is success.
+// - Payloads cross the boundary through the module's io buffer (io_buffer()).
+
+export const ABI_VERSION = 1;
+
+/** Exports of build/netstack-<profile>.wasm. */
+export interface NetstackExports {
+  memory: WebAssembly.Memory;
+  abi_version(): number;
+  /** Profile id: 0 tiny, 1 default, 2 desktop. */
+  profile(): number;
+  /** Number of interfaces this build supports. */
+  iface_count(): number;
+  /** MAC as two halves: hi = first 2 bytes, lo = last 4 bytes (big-endian). */
+  iface_set_mac(iface: number, hi16: number, lo32: number): number;
+  /** Address, prefix length (0..32) and default gateway (0 = none). */
+  iface_set_ipv4(iface: number, addr: number, prefix: number, gateway: number): number;
+  /** Link up: starts using the interface and announces it (gratuitous ARP). */
+  iface_up(iface: number): number;
+  iface_down(iface: number): number;
+  /** Runs timers with the host's clock; returns milliseconds until it wants the next poll. */
+  poll(now_ms: number): number;
+  /** Where the host writes one received frame (no FCS) of up to frame_max() bytes. */
+  rx_buffer(iface: number): number;
+  frame_max(): number;
+  /** Processes the frame the host wrote into rx_buffer(iface). Uses the clock of the last poll. */
+  rx(iface: number, len: number): void;
+  io_buffer(): number;
+  io_buffer_size(): number;
+  /** UDP: handle >= 0 or a negative Errno. */
+  udp_open(): number;
+  /** addr 0 = any local address; port 0 = pick an ephemeral port. */
+  udp_bind(handle: number, addr: number, port: number): number;
+  udp_local_port(handle: number): number;
+  /** Sends len bytes from io_buffer() as one datagram. Returns len or an Errno. */
+  udp_sendto(handle: number, addr: number, port: number, len: number): number;
+  /** Copies the next queued datagram into io_buffer(); returns its length, or Errno.EAGAIN. */
+  udp_recvfrom(handle: number): number;
+  /** Source of the datagram returned by the last udp_recvfrom. */
+  udp_peer_addr(): number;
+  udp_peer_port(): number;
+  /** Datagrams waiting in the socket's ring. */
+  udp_pending(handle: number): number;
+  udp_close(handle: number): number;
+  /** Built-in services inside the module (they run on boards too). port 0 = off. */
+  service_udp_echo(port: number): number;
+  /** Drop and traffic counters: counters() points at counter_count() u32 values. */
+  counters(): number;
+  counter_count(): number;
+  /** Names of the counters, UTF-16LE, one per line, in counter order. */
+  counter_names(): number;
+  counter_names_bytes(): number;
+  /**
+   * ARP cache row i (0 <= i < arp_capacity()): returns the state (0 = free) and fills
+   * arp_row_*; like `ip neigh`.
+   */
+  arp_capacity(): number;
+  arp_row(i: number): number;
+  arp_row_iface(): number;
+  arp_row_addr(): number;
+  arp_row_mac_hi(): number;
+  arp_row_mac_lo(): number;
+  /** Heap probe for the no-allocation test: each call advances a fixed step unless something else allocated. */
+  heap_top(): number;
+}
+
+/** Imports the module needs, by module name. */
+export interface NetstackImports {
+  hal: {
+    /** Transmit one frame (no FCS, already padded to 60 bytes). Return 0, or negative if dropped. */
+    nic_tx(iface: number, ptr: number, len: number): number;
+    /** A diagnostic line: UTF-16LE text at ptr, len bytes. */
+    log(level: number, ptr: number, len: number): void;
+    /** 32 random bits (seeded by the host; a board uses its hardware RNG). */
+    random(): number;
+  };
+  env: {
+    /** AssemblyScript abort: a broken invariant. The host reports it and stops the module. */
+    abort(msg: number, file: number, line: number, column: number): void;
+  };
+}
+
+export const ArpState = { FREE: 0, INCOMPLETE: 1, REACHABLE: 2, STALE: 3, PROBE: 4 } as const;
+export const ArpStateName = ['free', 'INCOMPLETE', 'REACHABLE', 'STALE', 'PROBE'];
+
+export const Errno = {
+  EBADF: -9,
+  EAGAIN: -11,
+  EINVAL: -22,
+  EMFILE: -24,
+  EMSGSIZE: -90,
+  EADDRINUSE: -98,
+  ENETDOWN: -100,
+  ENETUNREACH: -101,
+  ENOBUFS: -105,
+} as const;
+
+export function errnoName(code: number): string {
+  for (const [name, value] of Object.entries(Errno)) if (value === code) return name;
+  return `E${-code}`;
+}
+
+export const PROFILES = ['tiny', 'default', 'desktop'] as const;
+export type Profile = (typeof PROFILES)[number];
