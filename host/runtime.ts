@@ -1,0 +1,266 @@
+// Loads the netstack module, implements its imports, and drives poll() from the deadline it
+// returns. Everything protocol-related happens inside the module; this file only moves frames
+// and time across the boundary.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ABI_VERSION, ArpStateName, type NetstackExports, type Profile } from './abi.ts';
+import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from './addr.ts';
+
+/** A link the stack can send frames on. Frames never include the FCS. */
+export interface Nic {
+  send(frame: Uint8Array): void;
+  /** Set by Stack.attach: called for every frame received from the link. */
+  onFrame: ((frame: Uint8Array) => void) | null;
+  close(): void;
+}
+
+/** Where time comes from. The real clock uses timers; tests use a virtual clock. */
+export interface Clock {
+  now(): number;
+  setTimer(delayMs: number, fn: () => void): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => Math.floor(performance.now()),
+  setTimer: (ms, fn) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface LoadOptions {
+  profile?: Profile;
+  /** Use the debug build (assertions on). */
+  debug?: boolean;
+  /** Explicit module bytes or path (overrides profile). */
+  wasm?: Uint8Array | string;
+  /** Seed for the module's random import; default from crypto. */
+  seed?: number;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+export interface IfaceConfig {
+  mac: string;
+  /** "a.b.c.d/prefix" */
+  ip: string;
+  gateway?: string;
+}
+
+export interface ArpRow {
+  iface: number;
+  ip: string;
+  mac: string;
+  state: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Finds build/netstack-<profile>.wasm from the source tree or the bundle in build/. */
+export function wasmPath(profile: Profile, debug = false): string {
+  const file = `netstack-${profile}${debug ? '.debug' : ''}.wasm`;
+  const candidates = [join(here, file), join(here, '..', 'build', file)];
+  for (const path of candidates) {
+    try {
+      readFileSync(path, { flag: 'r' }).length;
+      return path;
+    } catch {}
+  }
+  throw new Error(`netstack: ${file} not found; run \`npm run build\` first`);
+}
+
+/** xorshift32: deterministic when seeded, so simulations replay exactly. */
+export function makeRandom(seed: number): () => number {
+  let state = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+}
+
+export class Stack {
+  readonly exports: NetstackExports;
+  readonly clock: Clock;
+  private readonly nics: (Nic | null)[];
+  private timer: unknown = null;
+  private running = false;
+  private nextPollAt = 0;
+  private counterNames: string[] | null = null;
+  /** Called after every poll and every received frame, so socket layers can read their queues. */
+  readonly afterPoll: Set<() => void> = new Set();
+
+  private constructor(exports: NetstackExports, clock: Clock) {
+    this.exports = exports;
+    this.clock = clock;
+    this.nics = new Array(exports.iface_count()).fill(null);
+  }
+
+  static async load(options: LoadOptions = {}): Promise<Stack> {
+    const bytes =
+      options.wasm instanceof Uint8Array
+        ? options.wasm
+        : readFileSync(options.wasm ?? wasmPath(options.profile ?? 'default', options.debug));
+    const random = makeRandom(options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]);
+    const log = options.log ?? ((line: string) => process.stderr.write(`netstack: ${line}\n`));
+    let stack: Stack | null = null;
+    const text = (ptr: number, bytes: number) =>
+      Buffer.from(stack!.exports.memory.buffer, ptr, bytes).toString('utf16le');
+    const imports = {
+      hal: {
+        nic_tx: (iface: number, ptr: number, len: number) => stack!.transmit(iface, ptr, len),
+        log: (_level: number, ptr: number, len: number) => log(text(ptr, len)),
+        random: () => random() | 0,
+      },
+      env: {
+        abort: (msg: number, file: number, line: number, column: number) => {
+          const str = (p: number) => (p ? text(p, new Uint32Array(stack!.exports.memory.buffer, p - 4, 1)[0]) : '?');
+          throw new Error(`netstack module abort: ${str(msg)} at ${str(file)}:${line}:${column}`);
+        },
+      },
+    };
+    const { instance } = await WebAssembly.instantiate(bytes, imports);
+    const exports = instance.exports as unknown as NetstackExports;
+    if (exports.abi_version() !== ABI_VERSION) {
+      throw new Error(`netstack: module ABI ${exports.abi_version()} but host expects ${ABI_VERSION}`);
+    }
+    stack = new Stack(exports, options.clock ?? realClock);
+    return stack;
+  }
+
+  /** Connects a nic to interface `iface`: its frames go to the module, the module's frames to it. */
+  attach(iface: number, nic: Nic): void {
+    this.checkIface(iface);
+    this.nics[iface] = nic;
+    nic.onFrame = (frame) => this.receive(iface, frame);
+  }
+
+  configure(iface: number, config: IfaceConfig): void {
+    this.checkIface(iface);
+    const [hi, lo] = parseMac(config.mac);
+    this.check(this.exports.iface_set_mac(iface, hi, lo), 'iface_set_mac');
+    const { addr, prefix } = parseCidr(config.ip);
+    const gateway = config.gateway ? parseIpv4(config.gateway) : 0;
+    this.check(this.exports.iface_set_ipv4(iface, addr, prefix, gateway), 'iface_set_ipv4');
+  }
+
+  /** Brings the interface up (the module announces itself with a gratuitous ARP). */
+  up(iface: number): void {
+    this.exports.poll(this.clock.now() >>> 0);
+    this.check(this.exports.iface_up(iface), 'iface_up');
+    this.schedule(0);
+  }
+
+  down(iface: number): void {
+    this.check(this.exports.iface_down(iface), 'iface_down');
+  }
+
+  /** Starts the poll loop on the clock. */
+  start(): void {
+    this.running = true;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.timer = null;
+  }
+
+  /** Runs the module's timers now and re-arms the poll timer from the returned delay. */
+  poll(): void {
+    const delay = this.exports.poll(this.clock.now() >>> 0);
+    for (const fn of this.afterPoll) fn();
+    this.schedule(delay);
+  }
+
+  /** Hands one frame to the module (copied into its receive buffer). */
+  receive(iface: number, frame: Uint8Array): void {
+    const max = this.exports.frame_max();
+    // Longer frames are still passed (truncated length kept honest) so the module counts them.
+    const len = Math.min(frame.length, max);
+    const ptr = this.exports.rx_buffer(iface);
+    new Uint8Array(this.exports.memory.buffer, ptr, len).set(frame.subarray(0, len));
+    this.exports.poll(this.clock.now() >>> 0);
+    this.exports.rx(iface, frame.length > max ? max + 1 : len);
+    for (const fn of this.afterPoll) fn();
+    if (this.running) this.schedule(0);
+  }
+
+  counters(): Record<string, number> {
+    if (!this.counterNames) {
+      const ptr = this.exports.counter_names();
+      const bytes = this.exports.counter_names_bytes();
+      this.counterNames = Buffer.from(this.exports.memory.buffer, ptr, bytes).toString('utf16le').split('\n');
+    }
+    const values = new Uint32Array(this.exports.memory.buffer, this.exports.counters(), this.exports.counter_count());
+    const result: Record<string, number> = {};
+    this.counterNames.forEach((name, i) => (result[name] = values[i]));
+    return result;
+  }
+
+  arpTable(): ArpRow[] {
+    const rows: ArpRow[] = [];
+    for (let i = 0; i < this.exports.arp_capacity(); i++) {
+      const state = this.exports.arp_row(i);
+      if (state === 0) continue;
+      rows.push({
+        iface: this.exports.arp_row_iface(),
+        ip: formatIpv4(this.exports.arp_row_addr()),
+        mac: formatMac(this.exports.arp_row_mac_hi(), this.exports.arp_row_mac_lo()),
+        state: ArpStateName[state] ?? String(state),
+      });
+    }
+    return rows;
+  }
+
+  /** Copies bytes into the module's io buffer (for socket calls). */
+  writeIo(data: Uint8Array): void {
+    if (data.length > this.exports.io_buffer_size()) throw new RangeError('payload larger than the io buffer');
+    new Uint8Array(this.exports.memory.buffer, this.exports.io_buffer(), data.length).set(data);
+  }
+
+  /** A copy of the first len bytes of the io buffer. */
+  readIo(len: number): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer, this.exports.io_buffer(), len).slice();
+  }
+
+  /** Asks for a poll soon (after socket calls that queued output). */
+  kick(): void {
+    if (this.running) this.schedule(0);
+  }
+
+  private transmit(iface: number, ptr: number, len: number): number {
+    const nic = this.nics[iface];
+    if (!nic) return -1;
+    nic.send(new Uint8Array(this.exports.memory.buffer, ptr, len).slice());
+    return 0;
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    const at = this.clock.now() + delayMs;
+    if (this.timer !== null) {
+      if (at >= this.nextPollAt) return;
+      this.clock.clearTimer(this.timer);
+    }
+    this.nextPollAt = at;
+    this.timer = this.clock.setTimer(delayMs, () => {
+      this.timer = null;
+      this.poll();
+    });
+  }
+
+  private checkIface(iface: number): void {
+    if (!Number.isInteger(iface) || iface < 0 || iface >= this.nics.length) {
+      throw new RangeError(`interface ${iface} does not exist (this build has ${this.nics.length})`);
+    }
+  }
+
+  private check(code: number, what: string): void {
+    if (code < 0) throw new Error(`netstack: ${what} failed with ${code}`);
+  }
+}
