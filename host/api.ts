@@ -166,6 +166,9 @@ export class UdpSocket extends EventEmitter {
       return Object.assign(moduleError(Errno.EINVAL, 'send', target), { cause });
     }
     if (payload.length > this.stack.exports.io_buffer_size()) return moduleError(Errno.EMSGSIZE, 'send', target);
+    // The module stamps what it queues (ARP retries, rate limits) with the clock of its last
+    // poll, which may be up to an idle interval old; bring it up to now first, as receive() does.
+    this.stack.exports.poll(this.stack.clock.now() >>> 0);
     this.stack.writeIo(payload);
     const sent = this.stack.exports.udp_sendto(this.handle, addr, port, payload.length);
     this.stack.kick();
