@@ -5,26 +5,24 @@
 // @ts-ignore: PROFILE is injected by the compiler (`--use PROFILE=n`).
 @inline export const PROFILE_ID: i32 = PROFILE;
 
-export const PROFILE_TINY: i32 = 0;
-export const PROFILE_DEFAULT: i32 = 1;
-export const PROFILE_DESKTOP: i32 = 2;
+// Profiles: 0 tiny (smallest boards), 1 default, 2 desktop (bigger tables and windows).
+// Each capacity below reads: tiny ? a : desktop ? c : b.
 
-@inline function pick(tiny: i32, normal: i32, desktop: i32): i32 {
-  return PROFILE_ID == PROFILE_TINY ? tiny : PROFILE_ID == PROFILE_DESKTOP ? desktop : normal;
-}
+@inline const IS_TINY: bool = PROFILE_ID == 0;
+@inline const IS_DESKTOP: bool = PROFILE_ID == 2;
 
 /** Network interfaces the module can drive. */
-@inline export const IFACE_COUNT: i32 = pick(1, 2, 4);
+@inline export const IFACE_COUNT: i32 = IS_TINY ? 1 : IS_DESKTOP ? 4 : 2;
 /** Transmit frame buffers shared by every interface (packets waiting on ARP hold one each). */
-@inline export const TX_POOL_COUNT: i32 = pick(4, 8, 32);
+@inline export const TX_POOL_COUNT: i32 = IS_TINY ? 4 : IS_DESKTOP ? 32 : 8;
 /** ARP cache entries (all interfaces together). */
-@inline export const ARP_CACHE_COUNT: i32 = pick(4, 16, 64);
+@inline export const ARP_CACHE_COUNT: i32 = IS_TINY ? 4 : IS_DESKTOP ? 64 : 16;
 /** Packets that may wait for ARP resolution at once (each holds a TX pool buffer). */
-@inline export const ARP_QUEUE_COUNT: i32 = pick(2, 4, 16);
+@inline export const ARP_QUEUE_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 16 : 4;
 /** UDP sockets. */
-@inline export const UDP_SOCKET_COUNT: i32 = pick(2, 8, 32);
+@inline export const UDP_SOCKET_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 32 : 8;
 /** Receive ring bytes per UDP socket (datagrams plus an 8-byte record header each). */
-@inline export const UDP_RX_RING_BYTES: i32 = pick(1536, 4096, 65536);
+@inline export const UDP_RX_RING_BYTES: i32 = IS_TINY ? 1536 : IS_DESKTOP ? 65536 : 4096;
 
 // Timers (milliseconds).
 /** How long a resolved ARP entry is trusted before it must be confirmed again. */

@@ -1,0 +1,28 @@
+// The module's imports: the only way the stack reaches the outside world. Every host (the
+// Node runtime, a board's native glue) implements exactly this list. Import module "hal".
+// Time is not imported: the host passes it to poll(now_ms).
+//
+//   hal.nic_tx(iface: i32, ptr: i32, len: i32) -> i32   send one frame (no FCS); <0 = dropped
+//   hal.log(level: i32, ptr: i32, len: i32)              UTF-16LE text, len in bytes
+//   hal.random() -> i32                                  32 random bits
+//   env.abort(msg, file, line, column)                   AssemblyScript's trap report
+
+// @ts-ignore: decorator
+@external("hal", "nic_tx")
+export declare function hal_nic_tx(iface: i32, ptr: usize, len: i32): i32;
+
+// @ts-ignore: decorator
+@external("hal", "log")
+export declare function hal_log(level: i32, ptr: usize, len: i32): void;
+
+// @ts-ignore: decorator
+@external("hal", "random")
+export declare function hal_random(): u32;
+
+@inline export const LOG_INFO: i32 = 1;
+@inline export const LOG_WARN: i32 = 2;
+
+/** Logs a static string (literals live in the data segment; nothing is allocated). */
+export function log_static(level: i32, text: string): void {
+  hal_log(level, changetype<usize>(text), text.length << 1);
+}

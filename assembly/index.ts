@@ -1,0 +1,159 @@
+// The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
+// Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
+import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, PROFILE_ID } from "./config";
+import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
+import { pool_reset } from "./lib/pool";
+import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_mask, IPV4_BROADCAST } from "./wire/ipv4";
+import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cache_row, arp_row_addr as cache_row_addr, arp_row_iface as cache_row_iface, arp_row_mac } from "./net/arp";
+import { clock_now, clock_set } from "./net/clock";
+import { rx_ethernet } from "./net/ethernet";
+import { icmp_reset } from "./net/icmp";
+import { iface_addr, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
+import { ipv4_reset } from "./net/ipv4";
+import { EINVAL, ENETDOWN } from "./socket/errno";
+import {
+  udp_socket_bind, udp_socket_close, udp_socket_open, udp_socket_pending, udp_socket_port,
+  udp_socket_recvfrom, udp_socket_sendto,
+} from "./socket/udp";
+import { udp_echo_poll, udp_echo_start } from "./app/udp_echo";
+
+/** Bumped whenever an export or import changes meaning. */
+const ABI_VERSION: u32 = 1;
+
+const rx_buffers: usize = memory.data(FRAME_BUFFER_BYTES * IFACE_COUNT, 8);
+const io: usize = memory.data(IO_BUFFER_BYTES, 8);
+const peer: usize = memory.data(8, 4);
+
+export function abi_version(): u32 { return ABI_VERSION; }
+export function profile(): i32 { return PROFILE_ID; }
+export function iface_count(): i32 { return IFACE_COUNT; }
+
+/** Resets every table to its start-up state (also run when the module starts). */
+export function init(): void {
+  pool_reset();
+  arp_reset();
+  ipv4_reset();
+  icmp_reset(clock_now());
+  for (let i = 0; i < IFACE_COUNT; i++) {
+    iface_set_up(i, false);
+    iface_set_addr(i, 0, 0, 0);
+  }
+}
+init();
+
+// ---- Interfaces ----
+
+export function iface_set_mac(iface: i32, hi16: u32, lo32: u32): i32 {
+  if (!iface_valid(iface) || hi16 > 0xffff) return EINVAL;
+  // Group (multicast) and all-zero addresses cannot name an interface.
+  if ((hi16 & 0x0100) != 0 || (hi16 | lo32) == 0) return EINVAL;
+  iface_set_mac_bytes(iface, hi16, lo32);
+  return 0;
+}
+
+function unusable_unicast(addr: u32): bool {
+  return ipv4_is_this_network(addr) || ipv4_is_loopback(addr) || ipv4_is_multicast(addr) ||
+    ipv4_is_reserved(addr) || addr == IPV4_BROADCAST;
+}
+
+/** Address with prefix length and optional gateway (0 = none); the gateway must be on-link. */
+export function iface_set_ipv4(iface: i32, addr: u32, prefix: i32, gateway: u32): i32 {
+  if (!iface_valid(iface) || prefix < 0 || prefix > 32 || unusable_unicast(addr)) return EINVAL;
+  const mask = ipv4_mask(prefix);
+  // The subnet's own network and broadcast addresses are not host addresses (except /31, /32).
+  if (prefix < 31 && ((addr & ~mask) == 0 || (addr | mask) == IPV4_BROADCAST)) return EINVAL;
+  if (gateway != 0 && (unusable_unicast(gateway) || gateway == addr || (gateway & mask) != (addr & mask))) return EINVAL;
+  arp_flush_iface(iface);
+  iface_set_addr(iface, addr, prefix, gateway);
+  if (iface_is_up(iface)) arp_announce(iface);
+  return 0;
+}
+
+export function iface_up(iface: i32): i32 {
+  if (!iface_valid(iface)) return EINVAL;
+  iface_set_up(iface, true);
+  if (iface_addr(iface) != 0) arp_announce(iface);
+  return 0;
+}
+
+export function iface_down(iface: i32): i32 {
+  if (!iface_valid(iface)) return EINVAL;
+  iface_set_up(iface, false);
+  arp_flush_iface(iface);
+  return 0;
+}
+
+// ---- Time and frames ----
+
+/** Runs timers and services at the host's time; returns ms until the next poll is wanted. */
+export function poll(now_ms: u32): u32 {
+  clock_set(now_ms);
+  const next = arp_poll(now_ms);
+  udp_echo_poll();
+  return next;
+}
+
+export function rx_buffer(iface: i32): usize {
+  return iface_valid(iface) ? rx_buffers + <usize>(iface * FRAME_BUFFER_BYTES) : 0;
+}
+
+export function frame_max(): i32 { return FRAME_BUFFER_BYTES; }
+
+/** Processes the frame in rx_buffer(iface); len > frame_max() reports a giant without reading it. */
+export function rx(iface: i32, len: i32): void {
+  if (!iface_valid(iface)) return;
+  rx_ethernet(iface, rx_buffer(iface), len < 0 ? 0 : len);
+  udp_echo_poll();
+}
+
+// ---- UDP sockets, payloads through the io buffer ----
+
+export function io_buffer(): usize { return io; }
+export function io_buffer_size(): i32 { return IO_BUFFER_BYTES; }
+
+export function udp_open(): i32 { return udp_socket_open(); }
+export function udp_bind(handle: i32, addr: u32, port: u32): i32 { return udp_socket_bind(handle, addr, port); }
+export function udp_local_port(handle: i32): i32 { return udp_socket_port(handle); }
+export function udp_close(handle: i32): i32 { return udp_socket_close(handle); }
+export function udp_pending(handle: i32): i32 { return udp_socket_pending(handle); }
+
+export function udp_sendto(handle: i32, addr: u32, port: u32, len: i32): i32 {
+  if (len < 0 || len > IO_BUFFER_BYTES) return EINVAL;
+  return udp_socket_sendto(handle, addr, port, io, len);
+}
+
+export function udp_recvfrom(handle: i32): i32 {
+  return udp_socket_recvfrom(handle, io, IO_BUFFER_BYTES, peer);
+}
+export function udp_peer_addr(): u32 { return load<u32>(peer); }
+export function udp_peer_port(): u32 { return load<u32>(peer, 4); }
+
+// ---- Services ----
+
+export function service_udp_echo(port: u32): i32 {
+  if (port > 0xffff) return EINVAL;
+  return udp_echo_start(port);
+}
+
+// ---- Observability ----
+
+export function counters(): usize { return counters_ptr(); }
+export function counter_count(): i32 { return counters_count(); }
+export function counter_names(): usize { return counter_names_ptr(); }
+export function counter_names_bytes(): i32 { return names_bytes(); }
+
+export function arp_capacity(): i32 { return ARP_CACHE_COUNT; }
+export function arp_row(i: i32): i32 { return arp_cache_row(i); }
+export function arp_row_iface(): i32 { return cache_row_iface(); }
+export function arp_row_addr(): u32 { return cache_row_addr(); }
+export function arp_row_mac_hi(): u32 {
+  const mac = arp_row_mac();
+  return mac == 0 ? 0 : (<u32>load<u8>(mac) << 8) | load<u8>(mac, 1);
+}
+export function arp_row_mac_lo(): u32 {
+  const mac = arp_row_mac();
+  return mac == 0 ? 0 : bswap<u32>(load<u32>(mac, 2));
+}
+
+/** Heap probe: advances by a fixed step per call unless something else allocated since. */
+export function heap_top(): usize { return heap.alloc(0); }

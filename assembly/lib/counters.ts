@@ -1,0 +1,91 @@
+// Every drop reason and traffic count the host can read, in one table. Layers bump a
+// counter by its name here; wire/ validators return a counter as their rejection reason, so
+// each bad-input path ends in exactly one place: a counter, never a trap.
+//
+// Keep Counter and NAMES in the same order (a host test checks the lengths agree).
+
+export enum Counter {
+  OK = 0, // not a counter: "no drop" from validators
+  eth_rx_frames,
+  eth_rx_runt,
+  eth_rx_giant,
+  eth_rx_not_for_us,
+  eth_rx_unknown_type,
+  eth_rx_vlan_unknown,
+  eth_rx_iface_down,
+  eth_tx_frames,
+  eth_tx_failed,
+  arp_rx,
+  arp_rx_bad,
+  arp_rx_bad_sender,
+  arp_rx_not_for_us,
+  arp_tx_request,
+  arp_tx_reply,
+  arp_cache_full,
+  arp_queue_full,
+  arp_resolve_failed,
+  arp_queue_dropped,
+  ipv4_rx,
+  ipv4_rx_short,
+  ipv4_rx_bad_version,
+  ipv4_rx_bad_header_length,
+  ipv4_rx_bad_total_length,
+  ipv4_rx_bad_checksum,
+  ipv4_rx_martian_source,
+  ipv4_rx_martian_destination,
+  ipv4_rx_not_for_us,
+  ipv4_rx_fragment,
+  ipv4_rx_multicast_not_joined,
+  ipv4_rx_unknown_protocol,
+  ipv4_tx,
+  ipv4_tx_no_route,
+  tx_no_buffer,
+  icmp_rx,
+  icmp_rx_short,
+  icmp_rx_bad_checksum,
+  icmp_rx_echo_request,
+  icmp_rx_echo_broadcast_ignored,
+  icmp_rx_other_type,
+  icmp_tx_echo_reply,
+  icmp_tx_unreachable,
+  icmp_tx_rate_limited,
+  udp_rx,
+  udp_rx_short,
+  udp_rx_bad_length,
+  udp_rx_bad_checksum,
+  udp_rx_no_socket,
+  udp_rx_ring_full,
+  udp_tx,
+  COUNT,
+}
+
+// One literal, so the names sit in the data segment and nothing is built at start-up.
+// prettier-ignore
+const NAMES = "eth_rx_frames\neth_rx_runt\neth_rx_giant\neth_rx_not_for_us\neth_rx_unknown_type\neth_rx_vlan_unknown\neth_rx_iface_down\neth_tx_frames\neth_tx_failed\narp_rx\narp_rx_bad\narp_rx_bad_sender\narp_rx_not_for_us\narp_tx_request\narp_tx_reply\narp_cache_full\narp_queue_full\narp_resolve_failed\narp_queue_dropped\nipv4_rx\nipv4_rx_short\nipv4_rx_bad_version\nipv4_rx_bad_header_length\nipv4_rx_bad_total_length\nipv4_rx_bad_checksum\nipv4_rx_martian_source\nipv4_rx_martian_destination\nipv4_rx_not_for_us\nipv4_rx_fragment\nipv4_rx_multicast_not_joined\nipv4_rx_unknown_protocol\nipv4_tx\nipv4_tx_no_route\ntx_no_buffer\nicmp_rx\nicmp_rx_short\nicmp_rx_bad_checksum\nicmp_rx_echo_request\nicmp_rx_echo_broadcast_ignored\nicmp_rx_other_type\nicmp_tx_echo_reply\nicmp_tx_unreachable\nicmp_tx_rate_limited\nudp_rx\nudp_rx_short\nudp_rx_bad_length\nudp_rx_bad_checksum\nudp_rx_no_socket\nudp_rx_ring_full\nudp_tx";
+
+const values = new StaticArray<u32>(Counter.COUNT);
+
+@inline export function count(counter: Counter): void {
+  unchecked((values[counter] = unchecked(values[counter]) + 1));
+}
+
+export function counter_value(counter: Counter): u32 {
+  return unchecked(values[counter]);
+}
+
+/** Address of the first real counter (index 1); Counter.OK is not exposed. */
+export function counters_ptr(): usize {
+  return changetype<usize>(values) + sizeof<u32>();
+}
+
+export function counters_count(): i32 {
+  return Counter.COUNT - 1;
+}
+
+export function counter_names_ptr(): usize {
+  return changetype<usize>(NAMES);
+}
+
+export function counter_names_bytes(): i32 {
+  return NAMES.length << 1;
+}

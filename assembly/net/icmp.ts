@@ -1,0 +1,68 @@
+// ICMP: answers echo requests and sends destination-unreachable errors (RFC 792,
+// RFC 1122 3.2.2). Errors are rate limited by a token bucket and never sent about
+// broadcast/multicast datagrams or about other ICMP errors.
+import { ICMP_ERROR_BURST, ICMP_ERROR_RATE_PER_S } from "../config";
+import { copy } from "../lib/bytes";
+import { Counter, count } from "../lib/counters";
+import { pool_alloc, POOL_NONE } from "../lib/pool";
+import { bucket_init, bucket_take, BUCKET_BYTES } from "../lib/token_bucket";
+import {
+  icmp_check, icmp_emit, icmp_emit_echo_reply, icmp_is_error, icmp_type,
+  ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES,
+} from "../wire/icmp";
+import { ipv4_dst, ipv4_header_len, ipv4_protocol, ipv4_src, ipv4_total_len, IPV4_HEADER_BYTES, IP_PROTO_ICMP } from "../wire/ipv4";
+import { clock_now } from "./clock";
+import { Delivery, ipv4_payload, route_iface, tx_ipv4 } from "./ipv4";
+
+/** An error quotes as much of the offending datagram as keeps it within 576 bytes (RFC 1812 4.3.2.3). */
+@inline const ERROR_QUOTE_MAX: i32 = 576 - IPV4_HEADER_BYTES - ICMP_HEADER_BYTES;
+
+const error_bucket: usize = memory.data(BUCKET_BYTES, 4);
+
+export function icmp_reset(now: u32): void {
+  bucket_init(error_bucket, ICMP_ERROR_BURST, now);
+}
+
+export function rx_icmp(iface: i32, ip: usize, icmp: usize, len: i32, delivery: i32): void {
+  count(Counter.icmp_rx);
+  const reason = icmp_check(icmp, len);
+  if (reason != Counter.OK) { count(reason); return; }
+  if (icmp_type(icmp) != ICMP_ECHO_REQUEST) { count(Counter.icmp_rx_other_type); return; }
+  count(Counter.icmp_rx_echo_request);
+  // Broadcast and multicast pings go unanswered, as Linux does by default (smurf amplification).
+  if (delivery != Delivery.UNICAST) { count(Counter.icmp_rx_echo_broadcast_ignored); return; }
+  const src = ipv4_src(ip);
+  const out = route_iface(src);
+  if (out < 0) { count(Counter.ipv4_tx_no_route); return; }
+  const buffer = pool_alloc();
+  if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return; }
+  const reply = ipv4_payload(buffer);
+  copy(reply, icmp, len);
+  icmp_emit_echo_reply(reply, len);
+  tx_ipv4(buffer, out, ipv4_dst(ip), src, IP_PROTO_ICMP, len);
+  count(Counter.icmp_tx_echo_reply);
+}
+
+/** Destination unreachable about the validated, unicast-addressed datagram at ip. */
+export function tx_icmp_unreachable(ip: usize, code: u32): void {
+  if (ipv4_protocol(ip) == IP_PROTO_ICMP) {
+    const inner = ip + <usize>ipv4_header_len(ip);
+    if (ipv4_total_len(ip) - ipv4_header_len(ip) < 1 || icmp_is_error(icmp_type(inner))) return;
+  }
+  if (!bucket_take(error_bucket, ICMP_ERROR_RATE_PER_S, ICMP_ERROR_BURST, clock_now())) {
+    count(Counter.icmp_tx_rate_limited);
+    return;
+  }
+  const src = ipv4_src(ip);
+  const out = route_iface(src);
+  if (out < 0) { count(Counter.ipv4_tx_no_route); return; }
+  const buffer = pool_alloc();
+  if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return; }
+  let quote = ipv4_total_len(ip);
+  if (quote > ERROR_QUOTE_MAX) quote = ERROR_QUOTE_MAX;
+  const message = ipv4_payload(buffer);
+  copy(message + <usize>ICMP_HEADER_BYTES, ip, quote);
+  icmp_emit(message, ICMP_HEADER_BYTES + quote, ICMP_DEST_UNREACHABLE, code, 0);
+  tx_ipv4(buffer, out, ipv4_dst(ip), src, IP_PROTO_ICMP, ICMP_HEADER_BYTES + quote);
+  count(Counter.icmp_tx_unreachable);
+}

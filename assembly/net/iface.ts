@@ -1,0 +1,79 @@
+// Interface table: address configuration and link state per interface, and the one place
+// frames leave the module (tx_frame pads and hands them to the host).
+//
+//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up
+import { IFACE_COUNT, ETH_FRAME_MIN_BYTES } from "../config";
+import { fill } from "../lib/bytes";
+import { Counter, count } from "../lib/counters";
+import { hal_nic_tx } from "../hal";
+import { ipv4_mask, IPV4_BROADCAST } from "../wire/ipv4";
+
+const macs: usize = memory.data(8 * IFACE_COUNT, 8);
+const addrs = new StaticArray<u32>(IFACE_COUNT);
+const prefixes = new StaticArray<i32>(IFACE_COUNT);
+const masks = new StaticArray<u32>(IFACE_COUNT);
+const gateways = new StaticArray<u32>(IFACE_COUNT);
+const up = new StaticArray<bool>(IFACE_COUNT);
+
+@inline export function iface_valid(iface: i32): bool {
+  return iface >= 0 && iface < IFACE_COUNT;
+}
+
+@inline export function iface_mac(iface: i32): usize {
+  return macs + <usize>(iface << 3);
+}
+
+@inline export function iface_addr(iface: i32): u32 { return unchecked(addrs[iface]); }
+@inline export function iface_mask(iface: i32): u32 { return unchecked(masks[iface]); }
+@inline export function iface_gateway(iface: i32): u32 { return unchecked(gateways[iface]); }
+@inline export function iface_is_up(iface: i32): bool { return unchecked(up[iface]); }
+
+export function iface_set_mac_bytes(iface: i32, hi16: u32, lo32: u32): void {
+  const mac = iface_mac(iface);
+  store<u8>(mac, <u8>(hi16 >> 8));
+  store<u8>(mac, <u8>hi16, 1);
+  store<u32>(mac, bswap<u32>(lo32), 2);
+}
+
+export function iface_set_addr(iface: i32, addr: u32, prefix: i32, gateway: u32): void {
+  unchecked((addrs[iface] = addr));
+  unchecked((prefixes[iface] = prefix));
+  unchecked((masks[iface] = ipv4_mask(prefix)));
+  unchecked((gateways[iface] = gateway));
+}
+
+export function iface_set_up(iface: i32, is_up: bool): void {
+  unchecked((up[iface] = is_up));
+}
+
+/** dst is on the interface's own subnet. */
+export function iface_on_link(iface: i32, dst: u32): bool {
+  const mask = iface_mask(iface);
+  return iface_addr(iface) != 0 && (dst & mask) == (iface_addr(iface) & mask);
+}
+
+/** The subnet's directed broadcast address (none for /31 and /32, RFC 3021). */
+export function iface_is_directed_broadcast(iface: i32, dst: u32): bool {
+  const prefix = unchecked(prefixes[iface]);
+  if (prefix >= 31 || iface_addr(iface) == 0) return false;
+  const mask = iface_mask(iface);
+  return iface_on_link(iface, dst) && (dst | mask) == IPV4_BROADCAST;
+}
+
+/** Any up interface owns this address (weak host model, RFC 1122 3.3.4.2). */
+export function iface_owns_addr(addr: u32): bool {
+  for (let i = 0; i < IFACE_COUNT; i++) {
+    if (iface_is_up(i) && iface_addr(i) == addr && addr != 0) return true;
+  }
+  return false;
+}
+
+/** Pads to the minimum frame size and hands the frame to the host. */
+export function tx_frame(iface: i32, frame: usize, len: i32): void {
+  if (len < ETH_FRAME_MIN_BYTES) {
+    fill(frame + <usize>len, 0, ETH_FRAME_MIN_BYTES - len);
+    len = ETH_FRAME_MIN_BYTES;
+  }
+  if (hal_nic_tx(iface, frame, len) < 0) count(Counter.eth_tx_failed);
+  else count(Counter.eth_tx_frames);
+}

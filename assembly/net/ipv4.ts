@@ -1,0 +1,128 @@
+// IPv4 receive (validate, classify the destination, hand to ICMP/UDP) and send (route,
+// header, Ethernet next hop). Routing here is the connected subnets plus one default
+// gateway per interface.
+//
+// Transmit buffer layout (a pool buffer):
+//   0         4                18                 38
+//   | (VLAN) | Ethernet header | IPv4 header (20) | transport header + payload ...
+// The IP header always starts at IP_OFFSET, so transports write in place and the Ethernet
+// header is prepended in the headroom without copying.
+import { IFACE_COUNT, ETH_HEADER_BYTES, VLAN_TAG_BYTES } from "../config";
+import { hal_random } from "../hal";
+import { Counter, count } from "../lib/counters";
+import { pool_ptr, pool_free } from "../lib/pool";
+import { eth_emit, eth_emit_broadcast_dst, eth_emit_multicast_dst, ETHERTYPE_IPV4, ETH_DST } from "../wire/ethernet";
+import {
+  ipv4_check, ipv4_dst, ipv4_emit, ipv4_header_len, ipv4_is_fragment, ipv4_is_loopback,
+  ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_protocol, ipv4_src, ipv4_total_len,
+  IPV4_BROADCAST, IPV4_HEADER_BYTES, IP_PROTO_ICMP, IP_PROTO_UDP,
+} from "../wire/ipv4";
+import { ICMP_UNREACH_PROTOCOL } from "../wire/icmp";
+import { arp_output } from "./arp";
+import { iface_addr, iface_gateway, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, iface_owns_addr, tx_frame } from "./iface";
+import { rx_icmp, tx_icmp_unreachable } from "./icmp";
+import { rx_udp } from "./udp";
+
+@inline export const IP_OFFSET: usize = <usize>(ETH_HEADER_BYTES + VLAN_TAG_BYTES);
+@inline export const DEFAULT_TTL: u32 = 64;
+/** 224.0.0.1, joined by every host (RFC 1112). */
+@inline const ALL_HOSTS_GROUP: u32 = 0xe0000001;
+
+/** How a received datagram was addressed; errors are never sent for anything but unicast. */
+export enum Delivery { UNICAST, BROADCAST, MULTICAST }
+
+let next_ident: u32 = 0;
+
+export function ipv4_reset(): void {
+  next_ident = hal_random() & 0xffff;
+}
+
+/** Where the IP payload of a transmit buffer starts. */
+@inline export function ipv4_payload(buffer: i32): usize {
+  return pool_ptr(buffer) + IP_OFFSET + <usize>IPV4_HEADER_BYTES;
+}
+
+/** The interface to send to dst from, or -1: a connected subnet first, then a default gateway. */
+export function route_iface(dst: u32): i32 {
+  for (let i = 0; i < IFACE_COUNT; i++) {
+    if (iface_is_up(i) && iface_on_link(i, dst)) return i;
+  }
+  for (let i = 0; i < IFACE_COUNT; i++) {
+    if (!iface_is_up(i) || iface_addr(i) == 0) continue;
+    if (dst == IPV4_BROADCAST || ipv4_is_multicast(dst) || iface_gateway(i) != 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Sends the datagram whose payload (payload_len bytes) is already at ipv4_payload(buffer).
+ * Takes ownership of the buffer. src 0 means the interface's address.
+ */
+export function tx_ipv4(buffer: i32, iface: i32, src: u32, dst: u32, protocol: u32, payload_len: i32): void {
+  const ip = pool_ptr(buffer) + IP_OFFSET;
+  const total = payload_len + IPV4_HEADER_BYTES;
+  ipv4_emit(ip, total, next_ident, false, DEFAULT_TTL, protocol, src != 0 ? src : iface_addr(iface), dst);
+  next_ident = (next_ident + 1) & 0xffff;
+  count(Counter.ipv4_tx);
+  const offset = <i32>IP_OFFSET - ETH_HEADER_BYTES;
+  const frame = ip - <usize>ETH_HEADER_BYTES;
+  const len = total + ETH_HEADER_BYTES;
+  eth_emit(frame, frame + ETH_DST, iface_mac(iface), ETHERTYPE_IPV4);
+  if (dst == IPV4_BROADCAST || iface_is_directed_broadcast(iface, dst)) {
+    eth_emit_broadcast_dst(frame);
+  } else if (ipv4_is_multicast(dst)) {
+    eth_emit_multicast_dst(frame, dst);
+  } else {
+    const next_hop = iface_on_link(iface, dst) ? dst : iface_gateway(iface);
+    arp_output(iface, next_hop, buffer, offset, len);
+    return;
+  }
+  tx_frame(iface, frame, len);
+  pool_free(buffer);
+}
+
+/** Sources that must never appear on a received datagram (RFC 1122 3.2.1.3, RFC 1812 5.3.7). */
+function martian_source(iface: i32, src: u32, dst: u32, protocol: u32): bool {
+  // 0.0.0.0 is legal only from a host still getting its address (DHCP) to a broadcast.
+  if (ipv4_is_this_network(src)) return !(src == 0 && dst == IPV4_BROADCAST && protocol == IP_PROTO_UDP);
+  return ipv4_is_loopback(src) || ipv4_is_multicast(src) || ipv4_is_reserved(src) ||
+    src == IPV4_BROADCAST || iface_is_directed_broadcast(iface, src);
+}
+
+function classify(iface: i32, dst: u32): i32 {
+  if (iface_owns_addr(dst)) return Delivery.UNICAST;
+  if (dst == IPV4_BROADCAST || iface_is_directed_broadcast(iface, dst)) return Delivery.BROADCAST;
+  if (ipv4_is_multicast(dst)) return Delivery.MULTICAST;
+  return -1;
+}
+
+export function rx_ipv4(iface: i32, ip: usize, len: i32): void {
+  count(Counter.ipv4_rx);
+  const reason = ipv4_check(ip, len);
+  if (reason != Counter.OK) { count(reason); return; }
+  const src = ipv4_src(ip);
+  const dst = ipv4_dst(ip);
+  const protocol = ipv4_protocol(ip);
+  if (martian_source(iface, src, dst, protocol)) { count(Counter.ipv4_rx_martian_source); return; }
+  if (ipv4_is_loopback(dst) || ipv4_is_this_network(dst) || ipv4_is_reserved(dst)) {
+    count(Counter.ipv4_rx_martian_destination);
+    return;
+  }
+  const delivery = classify(iface, dst);
+  if (delivery < 0) { count(Counter.ipv4_rx_not_for_us); return; }
+  if (delivery == Delivery.MULTICAST && dst != ALL_HOSTS_GROUP) { count(Counter.ipv4_rx_multicast_not_joined); return; }
+  // Reassembly arrives with the fragmentation work; until then fragments are refused.
+  if (ipv4_is_fragment(ip)) { count(Counter.ipv4_rx_fragment); return; }
+  const header_len = ipv4_header_len(ip);
+  const total = ipv4_total_len(ip);
+  const payload = ip + <usize>header_len;
+  const payload_len = total - header_len;
+  if (protocol == IP_PROTO_ICMP) {
+    rx_icmp(iface, ip, payload, payload_len, delivery);
+  } else if (protocol == IP_PROTO_UDP) {
+    rx_udp(iface, ip, payload, payload_len, delivery);
+  } else {
+    count(Counter.ipv4_rx_unknown_protocol);
+    if (delivery == Delivery.UNICAST) tx_icmp_unreachable(ip, ICMP_UNREACH_PROTOCOL);
+  }
+}

@@ -1,0 +1,11 @@
+// Error codes returned (negated) by socket and configuration calls; the values match Linux
+// errno so hosts can reuse their names (host/abi.ts mirrors this list).
+@inline export const EBADF: i32 = -9;
+@inline export const EAGAIN: i32 = -11;
+@inline export const EINVAL: i32 = -22;
+@inline export const EMFILE: i32 = -24;
+@inline export const EMSGSIZE: i32 = -90;
+@inline export const EADDRINUSE: i32 = -98;
+@inline export const ENETDOWN: i32 = -100;
+@inline export const ENETUNREACH: i32 = -101;
+@inline export const ENOBUFS: i32 = -105;

@@ -1,0 +1,113 @@
+// The UDP socket API for firmware code and the host: handles are small integers, errors are
+// negative errno values (socket/errno.ts), payloads are caller-owned byte ranges.
+import { UDP_SOCKET_COUNT, ETH_MTU } from "../config";
+import { hal_random } from "../hal";
+import { copy } from "../lib/bytes";
+import { Counter, count } from "../lib/counters";
+import { pool_alloc, POOL_NONE } from "../lib/pool";
+import { IPV4_HEADER_BYTES, IP_PROTO_UDP, ipv4_is_multicast, IPV4_BROADCAST } from "../wire/ipv4";
+import { udp_emit, UDP_HEADER_BYTES } from "../wire/udp";
+import { iface_addr, iface_owns_addr } from "../net/iface";
+import { ipv4_payload, route_iface, tx_ipv4 } from "../net/ipv4";
+import {
+  udp_bound_addr, udp_bound_port, udp_port_taken, udp_queued, udp_ring_take, udp_slot_bind,
+  udp_slot_close, udp_slot_open, udp_state, udp_taken_addr, udp_taken_port, UDP_BOUND, UDP_CLOSED,
+} from "../net/udp";
+import { EADDRINUSE, EAGAIN, EBADF, EINVAL, EMFILE, EMSGSIZE, ENETUNREACH, ENOBUFS } from "./errno";
+
+/** Largest datagram payload until fragmentation exists: one MTU. */
+@inline export const UDP_PAYLOAD_MAX: i32 = ETH_MTU - IPV4_HEADER_BYTES - UDP_HEADER_BYTES;
+// Dynamic port range (RFC 6335 6).
+@inline const EPHEMERAL_FIRST: u32 = 49152;
+@inline const EPHEMERAL_COUNT: u32 = 16384;
+
+@inline function valid(handle: i32): bool {
+  return handle >= 0 && handle < UDP_SOCKET_COUNT && udp_state(handle) != UDP_CLOSED;
+}
+
+export function udp_socket_open(): i32 {
+  const handle = udp_slot_open();
+  return handle < 0 ? EMFILE : handle;
+}
+
+/** A free port from the dynamic range, starting at a random point; 0 if all are taken. */
+function ephemeral_port(): u32 {
+  const start = hal_random() % EPHEMERAL_COUNT;
+  for (let i: u32 = 0; i < EPHEMERAL_COUNT; i++) {
+    const port = EPHEMERAL_FIRST + (start + i) % EPHEMERAL_COUNT;
+    if (!udp_port_taken(0, port)) return port;
+  }
+  return 0;
+}
+
+/** addr 0 binds every local address; port 0 picks an ephemeral port. */
+export function udp_socket_bind(handle: i32, addr: u32, port: u32): i32 {
+  if (!valid(handle)) return EBADF;
+  if (udp_state(handle) == UDP_BOUND || port > 0xffff) return EINVAL;
+  if (addr != 0 && addr != IPV4_BROADCAST && !ipv4_is_multicast(addr) && !iface_owns_addr(addr)) return EINVAL;
+  if (port == 0) {
+    port = ephemeral_port();
+    if (port == 0) return EADDRINUSE;
+  } else if (udp_port_taken(addr, port)) {
+    return EADDRINUSE;
+  }
+  udp_slot_bind(handle, addr, port);
+  return 0;
+}
+
+export function udp_socket_port(handle: i32): i32 {
+  if (!valid(handle)) return EBADF;
+  return <i32>udp_bound_port(handle);
+}
+
+/** Sends len bytes at data to addr:port; binds an ephemeral port first if needed. */
+export function udp_socket_sendto(handle: i32, addr: u32, port: u32, data: usize, len: i32): i32 {
+  if (!valid(handle)) return EBADF;
+  if (addr == 0 || port == 0 || port > 0xffff || len < 0) return EINVAL;
+  if (len > UDP_PAYLOAD_MAX) return EMSGSIZE;
+  if (udp_state(handle) != UDP_BOUND) {
+    const bound = udp_socket_bind(handle, 0, 0);
+    if (bound < 0) return bound;
+  }
+  const iface = route_iface(addr);
+  if (iface < 0) { count(Counter.ipv4_tx_no_route); return ENETUNREACH; }
+  const buffer = pool_alloc();
+  if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return ENOBUFS; }
+  const bound_addr = udp_bound_addr(handle);
+  // A socket bound to a broadcast or group address still sends from the interface address.
+  const src = bound_addr != 0 && iface_owns_addr(bound_addr) ? bound_addr : iface_addr(iface);
+  const udp = ipv4_payload(buffer);
+  copy(udp + <usize>UDP_HEADER_BYTES, data, len);
+  udp_emit(udp, len, udp_bound_port(handle), port, src, addr);
+  tx_ipv4(buffer, iface, src, addr, IP_PROTO_UDP, len + UDP_HEADER_BYTES);
+  count(Counter.udp_tx);
+  return len;
+}
+
+/**
+ * Takes the oldest datagram into data (at most capacity bytes; the rest of a longer one is
+ * discarded) and writes its source to peer_out (+0 addr: u32, +4 port: u32) when non-zero.
+ * Returns the datagram's full length, or EAGAIN.
+ */
+export function udp_socket_recvfrom(handle: i32, data: usize, capacity: i32, peer_out: usize): i32 {
+  if (!valid(handle)) return EBADF;
+  if (capacity < 0) return EINVAL;
+  const len = udp_ring_take(handle, data, capacity);
+  if (len < 0) return EAGAIN;
+  if (peer_out != 0) {
+    store<u32>(peer_out, udp_taken_addr());
+    store<u32>(peer_out, udp_taken_port(), 4);
+  }
+  return len;
+}
+
+export function udp_socket_pending(handle: i32): i32 {
+  if (!valid(handle)) return EBADF;
+  return udp_queued(handle);
+}
+
+export function udp_socket_close(handle: i32): i32 {
+  if (!valid(handle)) return EBADF;
+  udp_slot_close(handle);
+  return 0;
+}

@@ -1,0 +1,60 @@
+// ICMP for IPv4 (RFC 792). Echo and destination-unreachable are the messages handled here.
+//
+//   0      1      2          4                 8
+//   | type | code | checksum | rest of header  | data...
+//   echo:        rest = identifier(2) sequence(2), data echoed back unchanged
+//   unreachable: rest = unused(2) next-hop MTU(2), data = offending IP header + leading bytes
+import { get16, put16, put32 } from "../lib/bytes";
+import { checksum } from "../lib/checksum";
+import { Counter } from "../lib/counters";
+
+@inline const TYPE: usize = 0;
+@inline const CODE: usize = 1;
+@inline const CHECKSUM: usize = 2;
+@inline const REST: usize = 4;
+@inline export const ICMP_HEADER_BYTES: i32 = 8;
+
+@inline export const ICMP_ECHO_REPLY: u32 = 0;
+@inline export const ICMP_DEST_UNREACHABLE: u32 = 3;
+@inline export const ICMP_ECHO_REQUEST: u32 = 8;
+@inline export const ICMP_TIME_EXCEEDED: u32 = 11;
+
+@inline export const ICMP_UNREACH_NET: u32 = 0;
+@inline export const ICMP_UNREACH_HOST: u32 = 1;
+@inline export const ICMP_UNREACH_PROTOCOL: u32 = 2;
+@inline export const ICMP_UNREACH_PORT: u32 = 3;
+@inline export const ICMP_UNREACH_FRAG_NEEDED: u32 = 4;
+
+export function icmp_check(ptr: usize, len: i32): Counter {
+  if (len < ICMP_HEADER_BYTES) return Counter.icmp_rx_short;
+  if (checksum(ptr, len) != 0) return Counter.icmp_rx_bad_checksum;
+  return Counter.OK;
+}
+
+@inline export function icmp_type(ptr: usize): u32 { return load<u8>(ptr + TYPE); }
+@inline export function icmp_code(ptr: usize): u32 { return load<u8>(ptr + CODE); }
+
+/** Error messages (never answered with another error, RFC 1122 3.2.2). */
+export function icmp_is_error(type: u32): bool {
+  return type == ICMP_DEST_UNREACHABLE || type == ICMP_TIME_EXCEEDED || type == 4 || type == 5 || type == 12;
+}
+
+/** Writes type, code and the 4 "rest" bytes; the body must already be in place. */
+export function icmp_emit(ptr: usize, len: i32, type: u32, code: u32, rest: u32): void {
+  store<u8>(ptr + TYPE, <u8>type);
+  store<u8>(ptr + CODE, <u8>code);
+  put16(ptr + CHECKSUM, 0);
+  put32(ptr + REST, rest);
+  put16(ptr + CHECKSUM, checksum(ptr, len));
+}
+
+/** Turns an echo request (already copied in place) into the reply: type changes, rest is kept. */
+export function icmp_emit_echo_reply(ptr: usize, len: i32): void {
+  store<u8>(ptr + TYPE, <u8>ICMP_ECHO_REPLY);
+  store<u8>(ptr + CODE, 0);
+  put16(ptr + CHECKSUM, 0);
+  put16(ptr + CHECKSUM, checksum(ptr, len));
+}
+
+@inline export function icmp_echo_ident(ptr: usize): u32 { return get16(ptr + REST); }
+@inline export function icmp_echo_sequence(ptr: usize): u32 { return get16(ptr + REST + 2); }

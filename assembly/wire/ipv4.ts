@@ -1,0 +1,87 @@
+// IPv4 header (RFC 791).
+//
+//   0        1       2          4        6              8     9       10        12    16    20
+//   | ver/ihl | tos  | total len | ident  | flags/offset | ttl | proto | checksum | src | dst | options...
+import { get16, get32, put16, put32 } from "../lib/bytes";
+import { checksum } from "../lib/checksum";
+import { Counter } from "../lib/counters";
+
+@inline const VER_IHL: usize = 0;
+@inline const TOS: usize = 1;
+@inline const TOTAL_LENGTH: usize = 2;
+@inline const IDENT: usize = 4;
+@inline const FLAGS_OFFSET: usize = 6;
+@inline const TTL: usize = 8;
+@inline const PROTOCOL: usize = 9;
+@inline const CHECKSUM: usize = 10;
+@inline const SRC: usize = 12;
+@inline const DST: usize = 16;
+@inline export const IPV4_HEADER_BYTES: i32 = 20;
+
+@inline export const IP_PROTO_ICMP: u32 = 1;
+@inline export const IP_PROTO_IGMP: u32 = 2;
+@inline export const IP_PROTO_TCP: u32 = 6;
+@inline export const IP_PROTO_UDP: u32 = 17;
+
+@inline const FLAG_DF: u32 = 0x4000;
+@inline const FLAG_MF: u32 = 0x2000;
+@inline const OFFSET_MASK: u32 = 0x1fff;
+
+@inline export const IPV4_BROADCAST: u32 = 0xffffffff;
+
+/**
+ * Validates version, header length, total length against the bytes present (Ethernet may
+ * pad after the datagram) and the header checksum.
+ */
+export function ipv4_check(ptr: usize, len: i32): Counter {
+  if (len < IPV4_HEADER_BYTES) return Counter.ipv4_rx_short;
+  const ver_ihl = load<u8>(ptr + VER_IHL);
+  if (ver_ihl >> 4 != 4) return Counter.ipv4_rx_bad_version;
+  const header_len = <i32>(ver_ihl & 0x0f) << 2;
+  if (header_len < IPV4_HEADER_BYTES || header_len > len) return Counter.ipv4_rx_bad_header_length;
+  const total = <i32>get16(ptr + TOTAL_LENGTH);
+  if (total < header_len || total > len) return Counter.ipv4_rx_bad_total_length;
+  if (checksum(ptr, header_len) != 0) return Counter.ipv4_rx_bad_checksum;
+  return Counter.OK;
+}
+
+@inline export function ipv4_header_len(ptr: usize): i32 { return <i32>(load<u8>(ptr + VER_IHL) & 0x0f) << 2; }
+@inline export function ipv4_total_len(ptr: usize): i32 { return <i32>get16(ptr + TOTAL_LENGTH); }
+@inline export function ipv4_ident(ptr: usize): u32 { return get16(ptr + IDENT); }
+@inline export function ipv4_dont_fragment(ptr: usize): bool { return (get16(ptr + FLAGS_OFFSET) & FLAG_DF) != 0; }
+@inline export function ipv4_more_fragments(ptr: usize): bool { return (get16(ptr + FLAGS_OFFSET) & FLAG_MF) != 0; }
+/** Fragment offset in bytes. */
+@inline export function ipv4_frag_offset(ptr: usize): i32 { return <i32>(get16(ptr + FLAGS_OFFSET) & OFFSET_MASK) << 3; }
+@inline export function ipv4_is_fragment(ptr: usize): bool { return (get16(ptr + FLAGS_OFFSET) & (FLAG_MF | OFFSET_MASK)) != 0; }
+@inline export function ipv4_ttl(ptr: usize): u32 { return load<u8>(ptr + TTL); }
+@inline export function ipv4_protocol(ptr: usize): u32 { return load<u8>(ptr + PROTOCOL); }
+@inline export function ipv4_src(ptr: usize): u32 { return get32(ptr + SRC); }
+@inline export function ipv4_dst(ptr: usize): u32 { return get32(ptr + DST); }
+
+/** Writes an option-less header and its checksum. */
+export function ipv4_emit(ptr: usize, total_len: i32, ident: u32, dont_fragment: bool, ttl: u32, protocol: u32, src: u32, dst: u32): void {
+  store<u8>(ptr + VER_IHL, 0x45);
+  store<u8>(ptr + TOS, 0);
+  put16(ptr + TOTAL_LENGTH, <u32>total_len);
+  put16(ptr + IDENT, ident);
+  put16(ptr + FLAGS_OFFSET, dont_fragment ? FLAG_DF : 0);
+  store<u8>(ptr + TTL, <u8>ttl);
+  store<u8>(ptr + PROTOCOL, <u8>protocol);
+  put16(ptr + CHECKSUM, 0);
+  put32(ptr + SRC, src);
+  put32(ptr + DST, dst);
+  put16(ptr + CHECKSUM, checksum(ptr, IPV4_HEADER_BYTES));
+}
+
+/** 224.0.0.0/4 */
+@inline export function ipv4_is_multicast(addr: u32): bool { return (addr >>> 28) == 0xe; }
+/** 240.0.0.0/4 except the limited broadcast address. */
+@inline export function ipv4_is_reserved(addr: u32): bool { return (addr >>> 28) == 0xf && addr != IPV4_BROADCAST; }
+/** 127.0.0.0/8 must never appear on a wire (RFC 1122 3.2.1.3). */
+@inline export function ipv4_is_loopback(addr: u32): bool { return (addr >>> 24) == 127; }
+/** 0.0.0.0/8: "this network", valid only as a source while an address is being obtained. */
+@inline export function ipv4_is_this_network(addr: u32): bool { return (addr >>> 24) == 0; }
+
+@inline export function ipv4_mask(prefix: i32): u32 {
+  return prefix == 0 ? 0 : 0xffffffff << <u32>(32 - prefix);
+}
