@@ -1,0 +1,14 @@
+// Test-only imports (implemented in as-pect.config.js): the last transmitted frame is copied
+// into a buffer the spec registers, so specs can check what the stack sent.
+
+// @ts-ignore: decorator
+@external("test", "capture")
+export declare function capture(ptr: usize, capacity: i32): void;
+
+// @ts-ignore: decorator
+@external("test", "tx_count")
+export declare function tx_count(): i32;
+
+// @ts-ignore: decorator
+@external("test", "tx_len")
+export declare function tx_len(): i32;
