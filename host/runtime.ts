@@ -122,7 +122,8 @@ export class Stack {
         },
       },
     };
-    const { instance } = await WebAssembly.instantiate(bytes, imports);
+    // Cast: a Uint8Array may view a SharedArrayBuffer, so TS picks the Module overload otherwise.
+    const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, imports);
     const exports = instance.exports as unknown as NetstackExports;
     if (exports.abi_version() !== ABI_VERSION) {
       throw new Error(`netstack: module ABI ${exports.abi_version()} but host expects ${ABI_VERSION}`);
