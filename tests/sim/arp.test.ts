@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSocket } from '../../host/api.ts';
+import { VirtualClock, Wire } from '../../host/nic/wire.ts';
 import { arpRequestFrame, ETHERTYPE_IPV4, parseFrame } from './frames.ts';
 import { addNode, counter, counterDelta, RawHost, simulation } from './harness.ts';
 
@@ -146,4 +147,23 @@ test('20% loss each way: resolution still succeeds by retrying', async () => {
   }
   assert.ok(droppedTotal > RUNS / 2, `the wire dropped only ${droppedTotal} frames`);
   assert.ok(requestsTotal > RUNS, `no run needed a retry (${requestsTotal} requests in ${RUNS} runs); pick other seeds`);
+});
+
+test('retries and give-up work across the wrap of the u32 millisecond clock', async () => {
+  const clock = new VirtualClock(0x1_0000_0000 - 1_500); // wraps between the first and second request
+  const wire = new Wire(clock, { seed: 1 });
+  const raw = new RawHost(wire, clock, RAW);
+  const a = await addNode(wire, clock, A);
+  const socket = createSocket(a.stack);
+  socket.send('across the wrap', 9, NOBODY);
+  clock.advance(ARP_RETRY_MS * (ARP_RETRY_COUNT + 3));
+  const requests = raw.find((f) => f.arp?.op === 1 && f.arp.targetIp === NOBODY);
+  assert.equal(requests.length, ARP_RETRY_COUNT, `requests at ${requests.map((r) => r.at)}`);
+  assert.equal(counter(a.stack, 'arp_resolve_failed'), 1);
+  assert.equal(counter(a.stack, 'arp_queue_dropped'), 1);
+  // And a peer that answers is still resolved after the wrap.
+  socket.send('to raw', 9, RAW.ip);
+  clock.advance(100);
+  assert.equal(raw.find((f) => f.ipv4?.dst === RAW.ip).length, 1);
+  socket.close();
 });
