@@ -1,7 +1,7 @@
 // Loads the netstack module, implements its imports, and drives poll() from the deadline it
 // returns. Everything protocol-related happens inside the module; this file only moves frames
 // and time across the boundary.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ABI_VERSION, ArpStateName, type NetstackExports, type Profile } from './abi.ts';
@@ -60,18 +60,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 export function wasmPath(profile: Profile, debug = false): string {
   const file = `netstack-${profile}${debug ? '.debug' : ''}.wasm`;
   const candidates = [join(here, file), join(here, '..', 'build', file)];
-  for (const path of candidates) {
-    try {
-      readFileSync(path, { flag: 'r' }).length;
-      return path;
-    } catch {}
-  }
+  const found = candidates.find((path) => existsSync(path));
+  if (found) return found;
   throw new Error(`netstack: ${file} not found; run \`npm run build\` first`);
 }
 
-/** xorshift32: deterministic when seeded, so simulations replay exactly. */
+/**
+ * xorshift32 after one splitmix32 scramble of the seed, so nearby seeds give unrelated
+ * streams; deterministic when seeded, so simulations replay exactly.
+ */
 export function makeRandom(seed: number): () => number {
-  let state = seed >>> 0 || 0x9e3779b9;
+  let z = (seed + 0x9e3779b9) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  let state = (z ^ (z >>> 16)) >>> 0 || 0x9e3779b9;
   return () => {
     state ^= state << 13;
     state >>>= 0;

@@ -21,7 +21,7 @@ import {
 import { eth_emit, eth_emit_broadcast_dst, eth_is_multicast, ETHERTYPE_ARP, ETH_DST } from "../wire/ethernet";
 import { ipv4_is_multicast, ipv4_is_reserved, IPV4_BROADCAST } from "../wire/ipv4";
 import { clock_now } from "./clock";
-import { iface_addr, iface_is_directed_broadcast, iface_is_up, iface_mac, tx_frame } from "./iface";
+import { iface_addr, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, tx_frame } from "./iface";
 
 @inline export const ARP_FREE: u8 = 0;
 @inline export const ARP_INCOMPLETE: u8 = 1;
@@ -177,8 +177,9 @@ function learn(entry: i32, mac: usize): void {
   }
 }
 
+/** Senders we never learn: group MACs, non-unicast or off-subnet addresses, or our own. */
 function sender_is_bogus(iface: i32, mac: usize, addr: u32): bool {
-  return eth_is_multicast(mac) || addr == IPV4_BROADCAST || ipv4_is_multicast(addr) ||
+  return eth_is_multicast(mac) || !iface_on_link(iface, addr) || addr == IPV4_BROADCAST || ipv4_is_multicast(addr) ||
     ipv4_is_reserved(addr) || iface_is_directed_broadcast(iface, addr) || addr == iface_addr(iface) ||
     equal(mac, iface_mac(iface), 6);
 }

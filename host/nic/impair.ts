@@ -39,21 +39,6 @@ export interface Delivery {
 
 const DEFAULT_REORDER_MS = 5;
 
-/**
- * Spreads nearby seeds apart (murmur3's 32-bit finalizer). xorshift32 seeded with small,
- * consecutive numbers starts with nearly equal outputs (seeds 1001..1003 all draw 0.062
- * first), which would make "different" seeds take the same early decisions.
- */
-export function mixSeed(seed: number): number {
-  let h = seed >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 export function zeroCounts(): ImpairCounts {
   return { frames: 0, dropped: 0, duplicated: 0, reordered: 0, corrupted: 0, delivered: 0 };
 }
@@ -64,7 +49,7 @@ export class Impairment {
   private readonly random: () => number;
 
   constructor(seed: number, options: ImpairOptions = {}) {
-    this.random = makeRandom(mixSeed(seed));
+    this.random = makeRandom(seed);
     this.options = Impairment.complete(options);
   }
 
