@@ -1,7 +1,7 @@
 // The few libc calls a TAP device needs, bound with koffi (no compiler, no native addon of
 // our own). Loaded lazily so that importing this file costs nothing on machines without
 // koffi or libc (the simulator never opens a TAP).
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
 
 export const O_RDWR = 0x2;
 export const O_NONBLOCK = 0x800;
@@ -29,6 +29,7 @@ let cached: Libc | null = null;
 
 export function libc(): Libc {
   if (cached) return cached;
+  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
   const lib = koffi.load('libc.so.6');
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)');
   const fcntl = lib.func('int fcntl(int fd, int cmd, ...)');

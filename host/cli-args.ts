@@ -1,0 +1,169 @@
+// Parses and validates `netstack` command lines. Pure (no I/O), so every rule is testable; a
+// bad command line becomes one UsageError whose message the CLI prints on one line (exit 2).
+import { parseArgs } from 'node:util';
+import { PROFILES, type Profile } from './abi.ts';
+import { parseCidr, parseIpv4, parseMac } from './addr.ts';
+
+export class UsageError extends Error {}
+
+export interface UpOptions {
+  tap: string;
+  /** "a.b.c.d/prefix" of the stack. */
+  ip: string;
+  gateway?: string;
+  /** "a.b.c.d/prefix" given to the Linux side of the TAP. */
+  hostIp?: string;
+  mac?: string;
+  netns?: string;
+  pcap?: string;
+  echo: boolean;
+  profile: Profile;
+  dropChance: number;
+  corruptChance: number;
+  delayMs: number;
+  seed?: number;
+  /** Allows a TAP in the initial network namespace (off: we refuse to touch the host's network). */
+  allowRootNetns: boolean;
+}
+
+export type Command = { name: 'help' } | { name: 'demo' } | { name: 'up'; options: UpOptions };
+
+const UP_OPTIONS = {
+  tap: { type: 'string' },
+  ip: { type: 'string' },
+  gw: { type: 'string' },
+  'host-ip': { type: 'string' },
+  mac: { type: 'string' },
+  netns: { type: 'string' },
+  pcap: { type: 'string' },
+  echo: { type: 'boolean' },
+  profile: { type: 'string' },
+  'drop-chance': { type: 'string' },
+  'corrupt-chance': { type: 'string' },
+  delay: { type: 'string' },
+  seed: { type: 'string' },
+  'allow-root-netns': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const TAP_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function parseCommand(argv: string[]): Command {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
+  if (name === 'demo') {
+    if (rest.length) throw new UsageError(`demo takes no arguments (got "${rest[0]}")`);
+    return { name: 'demo' };
+  }
+  if (name === 'up') return parseUp(rest);
+  throw new UsageError(`unknown command "${name}"`);
+}
+
+function parseUp(argv: string[]): Command {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: UP_OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    // node:util's messages are multi-line with hints; keep the first line.
+    throw new UsageError(String((error as Error).message).split('\n')[0]);
+  }
+  if (values.help) return { name: 'help' };
+  const text = (key: string) => values[key] as string | undefined;
+  const tap = required(text('tap'), '--tap NAME');
+  if (!TAP_NAME.test(tap) || tap === '.' || tap === '..') throw new UsageError(`--tap "${tap}": 1-15 of A-Z a-z 0-9 _ . -`);
+  const ip = required(text('ip'), '--ip ADDR/PREFIX');
+  check(() => parseCidr(ip), '--ip');
+  const gateway = text('gw');
+  if (gateway !== undefined) check(() => parseIpv4(gateway), '--gw');
+  const hostIp = text('host-ip');
+  if (hostIp !== undefined) check(() => parseCidr(hostIp), '--host-ip');
+  const mac = text('mac');
+  if (mac !== undefined) check(() => parseMac(mac), '--mac');
+  const netns = text('netns');
+  if (netns !== undefined && !NETNS_NAME.test(netns)) throw new UsageError(`--netns "${netns}": 1-64 of A-Z a-z 0-9 _ . -`);
+  const pcap = text('pcap');
+  if (pcap === '') throw new UsageError('--pcap needs a file name');
+  const profile = (text('profile') ?? 'default') as Profile;
+  if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
+  return {
+    name: 'up',
+    options: {
+      tap, ip, gateway, hostIp, mac, netns, pcap, profile,
+      echo: values.echo === true,
+      dropChance: number(text('drop-chance'), '--drop-chance', 0, 1, false) ?? 0,
+      corruptChance: number(text('corrupt-chance'), '--corrupt-chance', 0, 1, false) ?? 0,
+      delayMs: number(text('delay'), '--delay', 0, 60_000, true) ?? 0,
+      seed: number(text('seed'), '--seed', 0, 0xffffffff, true),
+      allowRootNetns: values['allow-root-netns'] === true,
+    },
+  };
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`up needs ${what}`);
+  return value;
+}
+
+function check(parse: () => unknown, flag: string): void {
+  try {
+    parse();
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+function number(text: string | undefined, flag: string, min: number, max: number, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`${flag} "${text}": expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Turns parsed options back into `up` arguments (to re-run ourselves inside a namespace). */
+export function upArguments(options: UpOptions, { withNetns }: { withNetns: boolean }): string[] {
+  const args = ['up', '--tap', options.tap, '--ip', options.ip];
+  const add = (flag: string, value: string | number | undefined) => value !== undefined && args.push(flag, String(value));
+  add('--gw', options.gateway);
+  add('--host-ip', options.hostIp);
+  add('--mac', options.mac);
+  if (withNetns) add('--netns', options.netns);
+  add('--pcap', options.pcap);
+  if (options.echo) args.push('--echo');
+  add('--profile', options.profile);
+  if (options.dropChance) add('--drop-chance', options.dropChance);
+  if (options.corruptChance) add('--corrupt-chance', options.corruptChance);
+  if (options.delayMs) add('--delay', options.delayMs);
+  add('--seed', options.seed);
+  if (options.allowRootNetns) args.push('--allow-root-netns');
+  return args;
+}
+
+export const HELP = `netstack - a TCP/IP stack in WebAssembly, on a Linux TAP device
+
+Usage:
+  netstack up --tap NAME --ip ADDR/PREFIX [options]
+  netstack demo        up in a fresh namespace "netstack-demo" (192.0.2.2, Linux at 192.0.2.1)
+  netstack --help
+
+Options for up:
+  --tap NAME               TAP device to create (1-15 characters)
+  --ip ADDR/PREFIX         the stack's address, e.g. 192.0.2.2/24
+  --gw ADDR                default gateway
+  --host-ip ADDR/PREFIX    give the Linux side of the TAP this address and bring it up
+  --mac MAC                the stack's MAC (default: random, locally administered)
+  --netns NAME             run inside network namespace NAME (created if missing, and
+                           then deleted on exit)
+  --pcap FILE              capture every frame on the TAP to FILE
+  --echo                   UDP echo service on port 7
+  --profile P              tiny | default | desktop (default: default)
+  --drop-chance P          drop each frame with chance P (0..1), both directions
+  --corrupt-chance P       corrupt one byte of a frame with chance P (0..1)
+  --delay MS               delay every frame by MS milliseconds
+  --seed N                 seed for the stack's randomness, the MAC and the impairments
+  --allow-root-netns       allow a TAP in the initial network namespace (refused by default)
+
+Prints "netstack: up <tap> <ip> <mac>" when ready; stops on SIGINT or SIGTERM.
+`;
