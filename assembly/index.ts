@@ -5,7 +5,7 @@ import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, 
 import { pool_reset } from "./lib/pool";
 import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_mask, IPV4_BROADCAST } from "./wire/ipv4";
 import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cache_row, arp_row_addr as cache_row_addr, arp_row_iface as cache_row_iface, arp_row_mac } from "./net/arp";
-import { clock_now, clock_set } from "./net/clock";
+import { clock_delay, clock_now, clock_set } from "./net/clock";
 import { rx_ethernet } from "./net/ethernet";
 import { icmp_reset } from "./net/icmp";
 import { iface_addr, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
@@ -88,9 +88,9 @@ export function iface_down(iface: i32): i32 {
 /** Runs timers and services at the host's time; returns ms until the next poll is wanted. */
 export function poll(now_ms: u32): u32 {
   clock_set(now_ms);
-  const next = arp_poll(now_ms);
+  arp_poll(now_ms);
   udp_echo_poll();
-  return next;
+  return clock_delay();
 }
 
 export function rx_buffer(iface: i32): usize {
@@ -99,11 +99,16 @@ export function rx_buffer(iface: i32): usize {
 
 export function frame_max(): i32 { return FRAME_BUFFER_BYTES; }
 
-/** Processes the frame in rx_buffer(iface); len > frame_max() reports a giant without reading it. */
-export function rx(iface: i32, len: i32): void {
-  if (!iface_valid(iface)) return;
-  rx_ethernet(iface, rx_buffer(iface), len < 0 ? 0 : len);
-  udp_echo_poll();
+/**
+ * Processes the frame in rx_buffer(iface) at the time of the last poll; len > frame_max()
+ * reports a giant without reading it. Returns ms until the next poll is wanted, like poll.
+ */
+export function rx(iface: i32, len: i32): u32 {
+  if (iface_valid(iface)) {
+    rx_ethernet(iface, rx_buffer(iface), len < 0 ? 0 : len);
+    udp_echo_poll();
+  }
+  return clock_delay();
 }
 
 // ---- UDP sockets, payloads through the io buffer ----

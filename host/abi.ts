@@ -24,13 +24,20 @@ export interface NetstackExports {
   /** Link up: starts using the interface and announces it (gratuitous ARP). */
   iface_up(iface: number): number;
   iface_down(iface: number): number;
-  /** Runs timers with the host's clock; returns milliseconds until it wants the next poll. */
+  /**
+   * Runs timers with the host's clock; returns milliseconds until it wants the next poll
+   * (at most 1000). A delay, not an absolute deadline, so the host never has to reason
+   * about the u32 clock wrapping.
+   */
   poll(now_ms: number): number;
   /** Where the host writes one received frame (no FCS) of up to frame_max() bytes. */
   rx_buffer(iface: number): number;
   frame_max(): number;
-  /** Processes the frame the host wrote into rx_buffer(iface). Uses the clock of the last poll. */
-  rx(iface: number, len: number): void;
+  /**
+   * Processes the frame the host wrote into rx_buffer(iface), at the clock of the last poll.
+   * len > frame_max() reports a giant. Returns ms until the next poll is wanted, like poll().
+   */
+  rx(iface: number, len: number): number;
   io_buffer(): number;
   io_buffer_size(): number;
   /** UDP: handle >= 0 or a negative Errno. */

@@ -9,6 +9,7 @@ import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from './addr.ts
 
 /** A link the stack can send frames on. Frames never include the FCS. */
 export interface Nic {
+  /** frame is valid only during the call (it may view module memory): copy it to keep it. */
   send(frame: Uint8Array): void;
   /** Set by Stack.attach: called for every frame received from the link. */
   onFrame: ((frame: Uint8Array) => void) | null;
@@ -187,10 +188,11 @@ export class Stack {
     const len = Math.min(frame.length, max);
     const ptr = this.exports.rx_buffer(iface);
     new Uint8Array(this.exports.memory.buffer, ptr, len).set(frame.subarray(0, len));
+    // The poll brings the module's clock up to date (and runs anything due) before the frame.
     this.exports.poll(this.clock.now() >>> 0);
-    this.exports.rx(iface, frame.length > max ? max + 1 : len);
+    const delay = this.exports.rx(iface, frame.length > max ? max + 1 : len);
     for (const fn of this.afterPoll) fn();
-    if (this.running) this.schedule(0);
+    this.schedule(delay);
   }
 
   counters(): Record<string, number> {
@@ -239,7 +241,8 @@ export class Stack {
   private transmit(iface: number, ptr: number, len: number): number {
     const nic = this.nics[iface];
     if (!nic) return -1;
-    nic.send(new Uint8Array(this.exports.memory.buffer, ptr, len).slice());
+    // A view, not a copy: Nic.send must copy what it keeps past the call.
+    nic.send(new Uint8Array(this.exports.memory.buffer, ptr, len));
     return 0;
   }
 

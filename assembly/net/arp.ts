@@ -9,18 +9,18 @@
 //   its waiting packets (counted).
 // Eviction: when the cache is full, the least recently used entry that holds no waiting
 // packets (not INCOMPLETE) is replaced; if every entry is INCOMPLETE the new packet is dropped.
-import { ARP_CACHE_COUNT, ARP_QUEUE_COUNT, ARP_REACHABLE_MS, ARP_RETRY_MS, ARP_RETRY_COUNT, ETH_HEADER_BYTES, ETH_FRAME_MIN_BYTES, POLL_IDLE_MS } from "../config";
+import { ARP_CACHE_COUNT, ARP_QUEUE_COUNT, ARP_REACHABLE_MS, ARP_RETRY_MS, ARP_RETRY_COUNT, ETH_HEADER_BYTES, ETH_FRAME_MIN_BYTES } from "../config";
 import { copy, equal } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { pool_free, pool_ptr } from "../lib/pool";
-import { time_reached, time_until } from "../lib/time";
+import { time_reached } from "../lib/time";
 import {
   arp_check, arp_emit, arp_op, arp_sender_addr, arp_sender_mac, arp_target_addr,
   ARP_OP_REPLY, ARP_OP_REQUEST,
 } from "../wire/arp";
 import { eth_emit, eth_emit_broadcast_dst, eth_is_multicast, ETHERTYPE_ARP, ETH_DST } from "../wire/ethernet";
 import { ipv4_is_multicast, ipv4_is_reserved, IPV4_BROADCAST } from "../wire/ipv4";
-import { clock_now } from "./clock";
+import { clock_now, clock_wake_at } from "./clock";
 import { iface_addr, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, tx_frame } from "./iface";
 
 @inline export const ARP_FREE: u8 = 0;
@@ -91,8 +91,10 @@ function tx_arp(iface: i32, op: u32, target_mac: usize, target_addr: u32): void 
 }
 
 function request(entry: i32): void {
+  const deadline = clock_now() + ARP_RETRY_MS;
   unchecked((entry_requests[entry] = unchecked(entry_requests[entry]) + 1));
-  unchecked((entry_deadline[entry] = clock_now() + ARP_RETRY_MS));
+  unchecked((entry_deadline[entry] = deadline));
+  clock_wake_at(deadline);
   tx_arp(unchecked(entry_iface[entry]), ARP_OP_REQUEST, 0, unchecked(entry_addr[entry]));
 }
 
@@ -206,23 +208,16 @@ export function rx_arp(iface: i32, packet: usize, len: i32): void {
   if (arp_op(packet) == ARP_OP_REQUEST) tx_arp(iface, ARP_OP_REPLY, sender_mac, sender);
 }
 
-/** Runs request retries and give-ups; returns ms until the next ARP deadline. */
-export function arp_poll(now: u32): u32 {
-  let next: u32 = POLL_IDLE_MS;
+/** Runs request retries and give-ups that are due, and re-arms the wake-up of the rest. */
+export function arp_poll(now: u32): void {
   for (let i = 0; i < ARP_CACHE_COUNT; i++) {
     const s = unchecked(state[i]);
     if (s != ARP_INCOMPLETE && s != ARP_PROBE) continue;
-    if (time_reached(now, unchecked(entry_deadline[i]))) {
-      if (unchecked(entry_requests[i]) >= ARP_RETRY_COUNT) {
-        give_up(i);
-        continue;
-      }
-      request(i);
-    }
-    const wait = time_until(now, unchecked(entry_deadline[i]));
-    if (wait < next) next = wait;
+    const deadline = unchecked(entry_deadline[i]);
+    if (!time_reached(now, deadline)) clock_wake_at(deadline);
+    else if (unchecked(entry_requests[i]) >= ARP_RETRY_COUNT) give_up(i);
+    else request(i);
   }
-  return next;
 }
 
 function give_up(entry: i32): void {
