@@ -67,3 +67,16 @@ describe("token bucket", () => {
     expect<i32>(drain(150)).toBe(9);
   });
 });
+
+describe("token bucket: clock steps backwards", () => {
+  // BUG (assembly/lib/token_bucket.ts): a backwards step stores the earlier time as
+  // last_ms, so the same interval is credited again when the clock comes back: a 1 s step
+  // back and forth mints a full burst (this spec gets 10, not 0). Not refilling on a
+  // backwards step is right; moving last_ms back is what double-counts. Enable once fixed.
+  xit("does not credit the same interval twice", () => {
+    bucket_init(bucket, BURST, 10_000);
+    drain(10_000);
+    expect<bool>(bucket_take(bucket, RATE, BURST, 9_000)).toBe(false);
+    expect<i32>(drain(10_000)).toBe(0);
+  });
+});
