@@ -5,7 +5,7 @@ import {
   arp_announce, arp_output, arp_poll, arp_row, arp_row_addr, arp_row_iface, arp_row_mac, rx_arp,
   ARP_FREE, ARP_INCOMPLETE, ARP_PROBE, ARP_REACHABLE, ARP_STALE,
 } from "../../../assembly/net/arp";
-import { clock_set } from "../../../assembly/net/clock";
+import { clock_delay, clock_set } from "../../../assembly/net/clock";
 import { iface_set_up } from "../../../assembly/net/iface";
 import { arp_emit, ARP_OP_REPLY, ARP_OP_REQUEST } from "../../../assembly/wire/arp";
 import { all_bytes, first_difference } from "../helpers/bytes";
@@ -127,10 +127,11 @@ function used_rows(): i32 {
   return n;
 }
 
-/** Sets the clock and polls, as the module's poll(now) does. */
+/** Sets the clock and polls as the module's poll(now) does; returns the wanted poll delay. */
 function tick(now: u32): u32 {
   clock_set(now);
-  return arp_poll(now);
+  arp_poll(now);
+  return clock_delay();
 }
 
 describe("arp: answering and learning", () => {
