@@ -1,0 +1,43 @@
+// The CLI's contract for bad input: one line on stderr and exit status 2, before touching any
+// network (so these run without root).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { CLI } from './netns-fixture.ts';
+
+const skip = existsSync('build/netstack.mjs') ? false : 'not built (npm run build)';
+const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 10_000 });
+
+describe('netstack command line', { skip }, () => {
+  const bad: [string, string[]][] = [
+    ['unknown command', ['frobnicate']],
+    ['unknown option', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--bogus']],
+    ['missing --tap', ['up', '--ip', '192.0.2.2/24']],
+    ['missing --ip', ['up', '--tap', 't0']],
+    ['bad address', ['up', '--tap', 't0', '--ip', '192.0.2.300/24']],
+    ['prefix too long', ['up', '--tap', 't0', '--ip', '192.0.2.2/33']],
+    ['tap name too long', ['up', '--tap', 'a-name-much-too-long', '--ip', '192.0.2.2/24']],
+    ['multicast MAC', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--mac', '01:00:5e:00:00:01']],
+    ['bad profile', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--profile', 'huge']],
+    ['chance above 1', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--drop-chance', '1.5']],
+    ['negative delay', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--delay', '-1']],
+    ['option without value', ['up', '--tap', 't0', '--ip']],
+    ['demo with arguments', ['demo', '--tap', 'x']],
+  ];
+  for (const [what, args] of bad) {
+    test(`${what}: exit 2 with one line on stderr`, () => {
+      const result = run(args);
+      assert.equal(result.status, 2, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, /^netstack: [^\n]+\n$/);
+    });
+  }
+
+  test('--help prints the usage and exits 0', () => {
+    const result = run(['--help']);
+    assert.equal(result.status, 0);
+    assert.match(result.stdout, /netstack up --tap NAME --ip ADDR\/PREFIX/);
+    assert.match(result.stdout, /--netns NAME/);
+  });
+});
