@@ -40,7 +40,7 @@ export default {
         tx_len: () => txLen,
       },
     };
-    instance = instantiate(binary, createImports(imports));
+    instance = await instantiate(binary, createImports(imports));
     return instance;
   },
   outputBinary: false,

@@ -7,7 +7,7 @@ import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_net
 import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cache_row, arp_row_addr as cache_row_addr, arp_row_iface as cache_row_iface, arp_row_mac } from "./net/arp";
 import { clock_delay, clock_now, clock_set } from "./net/clock";
 import { rx_ethernet } from "./net/ethernet";
-import { icmp_reset } from "./net/icmp";
+import { icmp_poll, icmp_reset } from "./net/icmp";
 import { iface_addr, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
 import { ipv4_reset } from "./net/ipv4";
 import { EINVAL, ENETDOWN } from "./socket/errno";
@@ -89,6 +89,7 @@ export function iface_down(iface: i32): i32 {
 export function poll(now_ms: u32): u32 {
   clock_set(now_ms);
   arp_poll(now_ms);
+  icmp_poll(now_ms);
   udp_echo_poll();
   return clock_delay();
 }

@@ -5,7 +5,7 @@ import { ICMP_ERROR_BURST, ICMP_ERROR_RATE_PER_S } from "../config";
 import { copy } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { pool_alloc, POOL_NONE } from "../lib/pool";
-import { bucket_init, bucket_take, BUCKET_BYTES } from "../lib/token_bucket";
+import { bucket_init, bucket_refill, bucket_take, BUCKET_BYTES } from "../lib/token_bucket";
 import {
   icmp_check, icmp_emit, icmp_emit_echo_reply, icmp_is_error, icmp_type,
   ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES,
@@ -21,6 +21,11 @@ const error_bucket: usize = memory.data(BUCKET_BYTES, 4);
 
 export function icmp_reset(now: u32): void {
   bucket_init(error_bucket, ICMP_ERROR_BURST, now);
+}
+
+/** Keeps the error bucket's clock recent (see lib/token_bucket.ts). */
+export function icmp_poll(now: u32): void {
+  bucket_refill(error_bucket, ICMP_ERROR_RATE_PER_S, ICMP_ERROR_BURST, now);
 }
 
 export function rx_icmp(iface: i32, ip: usize, icmp: usize, len: i32, delivery: i32): void {
