@@ -1,11 +1,7 @@
 // A known starting state for net/ specs: every table reset, interface 0 up as
-// 192.168.1.2/24 (gateway 192.168.1.1) with MAC 02:00:00:00:00:01, the clock at `now`.
-//
-// Frame capture is opt-in (capture_on) because test.capture is broken in as-pect.config.js
-// at the time of writing: it keeps the Promise returned by the loader's async instantiate()
-// as `instance`, so nic_tx's `instance.exports.memory` throws a TypeError inside the module
-// on the first transmit once a capture buffer is registered. Fix there:
-// `instance = await instantiate(...)`. Until then, specs that read `captured` are xit.
+// 192.0.2.2/24 (gateway 192.0.2.1) with MAC 02:00:00:00:00:01, the clock at `now`.
+// Every frame transmitted after net_reset() is copied into `captured` (test.capture,
+// implemented in as-pect.config.js).
 import { TX_POOL_COUNT } from "../../../assembly/config";
 import { Counter, counter_value } from "../../../assembly/lib/counters";
 import { pool_available, pool_reset } from "../../../assembly/lib/pool";
@@ -17,9 +13,9 @@ import { ipv4_reset } from "../../../assembly/net/ipv4";
 import { capture, tx_count } from "./hal";
 import { ip4 } from "./bytes";
 
-export const OUR_ADDR: u32 = 0xc0a80102; // 192.168.1.2
-export const GATEWAY_ADDR: u32 = 0xc0a80101; // 192.168.1.1
-export const PEER_ADDR: u32 = 0xc0a8010a; // 192.168.1.10
+export const OUR_ADDR: u32 = 0xc0000202; // 192.0.2.2
+export const GATEWAY_ADDR: u32 = 0xc0000201; // 192.0.2.1
+export const PEER_ADDR: u32 = 0xc000020a; // 192.0.2.10
 export const OUR_MAC = memory.data<u8>([0x02, 0x00, 0x00, 0x00, 0x00, 0x01]);
 export const PEER_MAC = memory.data<u8>([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
 
@@ -39,12 +35,8 @@ export function net_reset(now: u32): void {
   iface_set_addr(0, OUR_ADDR, 24, GATEWAY_ADDR);
   iface_set_up(0, true);
   memory.fill(captured, 0xa5, <usize>CAPTURE_BYTES);
-  mark();
-}
-
-/** Copies every transmitted frame into `captured` from now on (see the note above). */
-export function capture_on(): void {
   capture(captured, CAPTURE_BYTES);
+  mark();
 }
 
 /** Remembers every counter and the transmit count; delta() and sent() measure from here. */

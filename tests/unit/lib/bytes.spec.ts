@@ -17,9 +17,9 @@ describe("network byte order", () => {
   it("writes big-endian fields and nothing beside them", () => {
     const buf = prefilled(16);
     put16(buf + 1, 0xbeef);
-    put32(buf + 4, 0xc0a8010a);
+    put32(buf + 4, 0xc000020a);
     put8(buf + 9, 0x7f);
-    const expected = memory.data<u8>([0xa5, 0xbe, 0xef, 0xa5, 0xc0, 0xa8, 0x01, 0x0a, 0xa5, 0x7f, 0xa5]);
+    const expected = memory.data<u8>([0xa5, 0xbe, 0xef, 0xa5, 0xc0, 0x00, 0x02, 0x0a, 0xa5, 0x7f, 0xa5]);
     expect<i32>(first_difference(buf, expected, 11)).toBe(-1);
   });
 

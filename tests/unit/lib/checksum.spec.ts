@@ -1,15 +1,15 @@
 import { checksum, finish, sum_bytes, sum_pseudo_header, sum_u32, sum_word } from "../../../assembly/lib/checksum";
 import { ip4, prefilled } from "../helpers/bytes";
 
-// 192.168.0.1 -> 192.168.0.199, UDP, total length 115; the stored checksum is 0xb861.
+// 198.51.100.1 -> 198.51.100.199, UDP, total length 115; the stored checksum is 0xe54a.
 const IPV4_HEADER = memory.data<u8>([
-  0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0xb8, 0x61,
-  0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7,
+  0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0xe5, 0x4a,
+  0xc6, 0x33, 0x64, 0x01, 0xc6, 0x33, 0x64, 0xc7,
 ]);
 
-// UDP 192.168.1.10:5000 -> 192.168.1.2:7, payload "hello", checksum 0x2516 (with pseudo-header).
+// UDP 192.0.2.10:5000 -> 192.0.2.2:7, payload "hello", checksum 0x2466 (with pseudo-header).
 const UDP_HELLO = memory.data<u8>([
-  0x13, 0x88, 0x00, 0x07, 0x00, 0x0d, 0x25, 0x16, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
+  0x13, 0x88, 0x00, 0x07, 0x00, 0x0d, 0x24, 0x66, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
 ]);
 
 /** Byte-at-a-time reference sum (RFC 1071 "straightforward" algorithm), folded. */
@@ -41,7 +41,7 @@ describe("checksum vectors", () => {
     const buf = prefilled(20);
     memory.copy(buf, IPV4_HEADER, 20);
     store<u16>(buf + 10, 0);
-    expect<u32>(checksum(buf, 20)).toBe(0xb861);
+    expect<u32>(checksum(buf, 20)).toBe(0xe54a);
   });
 
   it("pads an odd final byte with a zero low byte", () => {
@@ -91,29 +91,29 @@ describe("incremental checksum", () => {
   });
 
   it("adds host-order words and addresses like their bytes", () => {
-    const bytes = memory.data<u8>([0xc0, 0xa8, 0x01, 0x0a, 0x00, 0x11]);
-    expect<u32>(finish(sum_word(0x0011, sum_u32(ip4(192, 168, 1, 10), 0)))).toBe(checksum(bytes, 6));
+    const bytes = memory.data<u8>([0xc0, 0x00, 0x02, 0x0a, 0x00, 0x11]);
+    expect<u32>(finish(sum_word(0x0011, sum_u32(ip4(192, 0, 2, 10), 0)))).toBe(checksum(bytes, 6));
   });
 });
 
 describe("pseudo-header", () => {
   it("sums src, dst, protocol and length as RFC 768 lays them out", () => {
-    const sum = sum_pseudo_header(ip4(192, 168, 1, 10), ip4(192, 168, 1, 2), 17, 13);
-    // c0a8 + 010a + c0a8 + 0102 + 0011 + 000d, unfolded.
-    expect<u32>(sum).toBe(0x1837a);
-    const laid_out = memory.data<u8>([0xc0, 0xa8, 0x01, 0x0a, 0xc0, 0xa8, 0x01, 0x02, 0x00, 0x11, 0x00, 0x0d]);
+    const sum = sum_pseudo_header(ip4(192, 0, 2, 10), ip4(192, 0, 2, 2), 17, 13);
+    // c000 + 020a + c000 + 0202 + 0011 + 000d, unfolded.
+    expect<u32>(sum).toBe(0x1842a);
+    const laid_out = memory.data<u8>([0xc0, 0x00, 0x02, 0x0a, 0xc0, 0x00, 0x02, 0x02, 0x00, 0x11, 0x00, 0x0d]);
     expect<u32>(finish(sum)).toBe(checksum(laid_out, 12));
   });
 
   it("verifies a UDP datagram to zero and reproduces its checksum", () => {
-    const src = ip4(192, 168, 1, 10);
-    const dst = ip4(192, 168, 1, 2);
+    const src = ip4(192, 0, 2, 10);
+    const dst = ip4(192, 0, 2, 2);
     expect<u32>(finish(sum_bytes(UDP_HELLO, 13, sum_pseudo_header(src, dst, 17, 13)))).toBe(0);
     const buf = prefilled(16);
     memory.copy(buf, UDP_HELLO, 13);
     store<u16>(buf + 6, 0);
-    expect<u32>(finish(sum_bytes(buf, 13, sum_pseudo_header(src, dst, 17, 13)))).toBe(0x2516);
+    expect<u32>(finish(sum_bytes(buf, 13, sum_pseudo_header(src, dst, 17, 13)))).toBe(0x2466);
     // The pseudo-header matters: another destination gives another checksum.
-    expect<u32>(finish(sum_bytes(buf, 13, sum_pseudo_header(src, ip4(192, 168, 1, 3), 17, 13)))).not.toBe(0x2516);
+    expect<u32>(finish(sum_bytes(buf, 13, sum_pseudo_header(src, ip4(192, 0, 2, 3), 17, 13)))).not.toBe(0x2466);
   });
 });

@@ -10,44 +10,44 @@ import { iface_set_up } from "../../../assembly/net/iface";
 import { arp_emit, ARP_OP_REPLY, ARP_OP_REQUEST } from "../../../assembly/wire/arp";
 import { all_bytes, first_difference } from "../helpers/bytes";
 import { tx_len } from "../helpers/hal";
-import { captured, capture_on, delta, ip4, mark, net_reset, OUR_ADDR, OUR_MAC, PEER_ADDR, PEER_MAC, pool_full, sent } from "../helpers/net";
+import { captured, delta, ip4, mark, net_reset, OUR_ADDR, OUR_MAC, PEER_ADDR, PEER_MAC, pool_full, sent } from "../helpers/net";
 
 const T0: u32 = 10_000;
 
-// Who has 192.168.1.2? Tell 192.168.1.10 (52:54:00:12:34:56).
+// Who has 192.0.2.2? Tell 192.0.2.10 (52:54:00:12:34:56).
 const REQUEST_FOR_US = memory.data<u8>([
   0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
-  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0xa8, 0x01, 0x0a,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0x01, 0x02,
+  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0x00, 0x02, 0x0a,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x02,
 ]);
-// 192.168.1.10 is at 52:54:00:12:34:56, to us.
+// 192.0.2.10 is at 52:54:00:12:34:56, to us.
 const REPLY_FROM_PEER = memory.data<u8>([
   0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02,
-  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0xa8, 0x01, 0x0a,
-  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0xa8, 0x01, 0x02,
+  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0x00, 0x02, 0x0a,
+  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0x00, 0x02, 0x02,
 ]);
 // Our answer to REQUEST_FOR_US, padded to the 60-byte minimum.
 const REPLY_FRAME = memory.data<u8>([
   0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
   0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02,
-  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0xa8, 0x01, 0x02,
-  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0xa8, 0x01, 0x0a,
+  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0x00, 0x02, 0x02,
+  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0x00, 0x02, 0x0a,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 ]);
-// Our broadcast request for 192.168.1.10, padded.
+// Our broadcast request for 192.0.2.10, padded.
 const REQUEST_FRAME = memory.data<u8>([
   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
   0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
-  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0xa8, 0x01, 0x02,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0x01, 0x0a,
+  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0x00, 0x02, 0x02,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x0a,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 ]);
-// Gratuitous ARP: who has 192.168.1.2, tell 192.168.1.2.
+// Gratuitous ARP: who has 192.0.2.2, tell 192.0.2.2.
 const ANNOUNCE_FRAME = memory.data<u8>([
   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
   0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
-  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0xa8, 0x01, 0x02,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0x01, 0x02,
+  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0x00, 0x02, 0x02,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x02,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 ]);
 
@@ -70,10 +70,10 @@ function host_mac(n: u32): usize {
   return mac_scratch;
 }
 
-/** Learns host 192.168.1.n through a request it sends for our address, at time `now`. */
+/** Learns host 192.0.2.n through a request it sends for our address, at time `now`. */
 function learn_host(n: u32, now: u32): void {
   clock_set(now);
-  receive(ARP_OP_REQUEST, host_mac(n), ip4(192, 168, 1, n), OUR_ADDR);
+  receive(ARP_OP_REQUEST, host_mac(n), ip4(192, 0, 2, n), OUR_ADDR);
 }
 
 @inline const FRAME_OFFSET: i32 = 4;
@@ -158,7 +158,7 @@ describe("arp: answering and learning", () => {
   });
 
   it("learns nothing new from a request for another address", () => {
-    receive(ARP_OP_REQUEST, PEER_MAC, PEER_ADDR, ip4(192, 168, 1, 99));
+    receive(ARP_OP_REQUEST, PEER_MAC, PEER_ADDR, ip4(192, 0, 2, 99));
     expect<i32>(sent()).toBe(0);
     expect<u32>(delta(Counter.arp_rx_not_for_us)).toBe(1);
     expect<u8>(state_of(PEER_ADDR)).toBe(ARP_FREE);
@@ -169,7 +169,7 @@ describe("arp: answering and learning", () => {
     rx_arp(0, REQUEST_FOR_US, 28);
     clock_set(T0 + 50_000);
     // The peer moved to a new MAC and asks for someone else.
-    receive(ARP_OP_REQUEST, NEW_MAC, PEER_ADDR, ip4(192, 168, 1, 99));
+    receive(ARP_OP_REQUEST, NEW_MAC, PEER_ADDR, ip4(192, 0, 2, 99));
     expect<u8>(state_of(PEER_ADDR)).toBe(ARP_REACHABLE);
     expect<i32>(first_difference(arp_row_mac(), NEW_MAC, 6)).toBe(-1);
     // The reachable time restarted at the refresh.
@@ -193,7 +193,7 @@ describe("arp: answering and learning", () => {
     receive(ARP_OP_REQUEST, multicast_mac, PEER_ADDR, OUR_ADDR);
     receive(ARP_OP_REQUEST, broadcast_mac, PEER_ADDR, OUR_ADDR);
     receive(ARP_OP_REQUEST, PEER_MAC, 0xffffffff, OUR_ADDR);
-    receive(ARP_OP_REQUEST, PEER_MAC, ip4(192, 168, 1, 255), OUR_ADDR); // directed broadcast
+    receive(ARP_OP_REQUEST, PEER_MAC, ip4(192, 0, 2, 255), OUR_ADDR); // directed broadcast
     receive(ARP_OP_REQUEST, PEER_MAC, ip4(224, 0, 0, 1), OUR_ADDR);
     receive(ARP_OP_REQUEST, PEER_MAC, ip4(240, 0, 0, 1), OUR_ADDR);
     receive(ARP_OP_REPLY, PEER_MAC, OUR_ADDR, OUR_ADDR); // someone claims our address
@@ -394,12 +394,12 @@ describe("arp: a full cache", () => {
     expect<i32>(used_rows()).toBe(ARP_CACHE_COUNT);
     // Use the oldest entry, so the second oldest becomes the least recently used.
     clock_set(T0 + 1000);
-    output(ip4(192, 168, 1, 100), 0x71);
+    output(ip4(192, 0, 2, 100), 0x71);
     learn_host(200, T0 + 2000);
-    expect<u8>(state_of(ip4(192, 168, 1, 200))).toBe(ARP_REACHABLE);
-    expect<u8>(state_of(ip4(192, 168, 1, 101))).toBe(ARP_FREE);
-    expect<u8>(state_of(ip4(192, 168, 1, 100))).toBe(ARP_REACHABLE);
-    expect<u8>(state_of(ip4(192, 168, 1, 102))).toBe(ARP_REACHABLE);
+    expect<u8>(state_of(ip4(192, 0, 2, 200))).toBe(ARP_REACHABLE);
+    expect<u8>(state_of(ip4(192, 0, 2, 101))).toBe(ARP_FREE);
+    expect<u8>(state_of(ip4(192, 0, 2, 100))).toBe(ARP_REACHABLE);
+    expect<u8>(state_of(ip4(192, 0, 2, 102))).toBe(ARP_REACHABLE);
     expect<i32>(used_rows()).toBe(ARP_CACHE_COUNT);
     expect<u32>(delta(Counter.arp_cache_full)).toBe(0);
   });
@@ -409,8 +409,8 @@ describe("arp: a full cache", () => {
     for (let i = 1; i < ARP_CACHE_COUNT; i++) learn_host(100 + i, T0 + i);
     learn_host(200, T0 + 500);
     expect<u8>(state_of(PEER_ADDR)).toBe(ARP_INCOMPLETE);
-    expect<u8>(state_of(ip4(192, 168, 1, 101))).toBe(ARP_FREE);
-    expect<u8>(state_of(ip4(192, 168, 1, 200))).toBe(ARP_REACHABLE);
+    expect<u8>(state_of(ip4(192, 0, 2, 101))).toBe(ARP_FREE);
+    expect<u8>(state_of(ip4(192, 0, 2, 200))).toBe(ARP_REACHABLE);
     // The waiting packet still goes out when the answer comes.
     rx_arp(0, REPLY_FROM_PEER, 28);
     expect<bool>(addressed(frame, PEER_MAC, 0x72)).toBe(true);
@@ -418,20 +418,20 @@ describe("arp: a full cache", () => {
   });
 
   it("drops new destinations with arp_cache_full when every entry is INCOMPLETE", () => {
-    for (let i = 0; i < ARP_CACHE_COUNT; i++) output(ip4(192, 168, 1, 100 + i), <u8>i);
+    for (let i = 0; i < ARP_CACHE_COUNT; i++) output(ip4(192, 0, 2, 100 + i), <u8>i);
     expect<u32>(delta(Counter.arp_queue_full)).toBe(ARP_CACHE_COUNT - ARP_QUEUE_COUNT);
     expect<i32>(pool_available()).toBe(TX_POOL_COUNT - ARP_QUEUE_COUNT);
     expect<u32>(delta(Counter.arp_tx_request)).toBe(ARP_CACHE_COUNT);
-    output(ip4(192, 168, 1, 200), 0x73);
+    output(ip4(192, 0, 2, 200), 0x73);
     expect<u32>(delta(Counter.arp_cache_full)).toBe(1);
     expect<u32>(delta(Counter.arp_tx_request)).toBe(ARP_CACHE_COUNT);
     expect<i32>(pool_available()).toBe(TX_POOL_COUNT - ARP_QUEUE_COUNT);
-    expect<u8>(state_of(ip4(192, 168, 1, 200))).toBe(ARP_FREE);
+    expect<u8>(state_of(ip4(192, 0, 2, 200))).toBe(ARP_FREE);
     // A neighbour asking for us is still answered, though it cannot be cached.
     mark();
     learn_host(201, T0 + 10);
     expect<u32>(delta(Counter.arp_tx_reply)).toBe(1);
-    expect<u8>(state_of(ip4(192, 168, 1, 201))).toBe(ARP_FREE);
+    expect<u8>(state_of(ip4(192, 0, 2, 201))).toBe(ARP_FREE);
     // Everything gives up in the end and every buffer comes back.
     for (let i: u32 = 1; i <= ARP_RETRY_COUNT; i++) tick(T0 + i * ARP_RETRY_MS);
     expect<u32>(delta(Counter.arp_resolve_failed)).toBe(ARP_CACHE_COUNT);
@@ -441,23 +441,18 @@ describe("arp: a full cache", () => {
   });
 });
 
-// Byte-for-byte checks of what reaches the host. These need test.capture, which
-// as-pect.config.js breaks at the moment (see helpers/net.ts): with a capture buffer
-// registered, the first transmit throws inside nic_tx. They pass with the one-line fix
-// (`instance = await instantiate(...)`); turn xit into it once it lands.
-describe("arp: frames on the wire (needs test.capture)", () => {
+// Byte-for-byte checks of what reaches the host, read back from `captured` (helpers/net.ts).
+describe("arp: frames on the wire", () => {
   beforeEach(() => {
     net_reset(T0);
   });
 
   it("answers a request with the exact reply frame, padded to 60 bytes", () => {
-    capture_on();
     rx_arp(0, REQUEST_FOR_US, 28);
     expect<i32>(first_difference(captured, REPLY_FRAME, 60)).toBe(-1);
   });
 
   it("answers an address probe to the prober's MAC and 0.0.0.0", () => {
-    capture_on();
     receive(ARP_OP_REQUEST, PEER_MAC, 0, OUR_ADDR);
     expect<i32>(first_difference(captured, PEER_MAC, 6)).toBe(-1);
     expect<i32>(first_difference(captured + 32, PEER_MAC, 6)).toBe(-1); // target MAC
@@ -465,19 +460,16 @@ describe("arp: frames on the wire (needs test.capture)", () => {
   });
 
   it("broadcasts the exact request frame", () => {
-    capture_on();
     output(PEER_ADDR, 0x11);
     expect<i32>(first_difference(captured, REQUEST_FRAME, 60)).toBe(-1);
   });
 
   it("announces with the exact gratuitous frame", () => {
-    capture_on();
     arp_announce(0);
     expect<i32>(first_difference(captured, ANNOUNCE_FRAME, 60)).toBe(-1);
   });
 
   it("delivers the flushed packet to the host whole", () => {
-    capture_on();
     output(PEER_ADDR, 0x22);
     rx_arp(0, REPLY_FROM_PEER, 28);
     expect<bool>(captured_data_frame(PEER_MAC, 0x22)).toBe(true);

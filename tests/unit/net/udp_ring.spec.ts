@@ -195,8 +195,8 @@ describe("udp receive ring", () => {
     expect<i32>(udp_socket_pending(socket)).toBe(0);
     expect<u32>(delta(Counter.udp_rx_no_socket)).toBe(1);
     // A broadcast reaches the wildcard socket, not the one bound to our unicast address.
-    receive_udp(PEER_ADDR, 9, ip4(192, 168, 1, 255), PORT + 1, 3, 1);
-    receive_udp(PEER_ADDR, 9, ip4(192, 168, 1, 255), PORT, 3, 1);
+    receive_udp(PEER_ADDR, 9, ip4(192, 0, 2, 255), PORT + 1, 3, 1);
+    receive_udp(PEER_ADDR, 9, ip4(192, 0, 2, 255), PORT, 3, 1);
     expect<i32>(udp_socket_pending(other)).toBe(1);
     expect<i32>(udp_socket_pending(socket)).toBe(1);
     expect<u32>(delta(Counter.udp_rx_no_socket)).toBe(2);

@@ -8,17 +8,17 @@ import { clone, first_difference, ip4, prefilled, all_bytes } from "../helpers/b
 const PEER_MAC = memory.data<u8>([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
 const OUR_MAC = memory.data<u8>([0x02, 0x00, 0x00, 0x00, 0x00, 0x01]);
 
-// Who has 192.168.1.2? Tell 192.168.1.10 (52:54:00:12:34:56).
+// Who has 192.0.2.2? Tell 192.0.2.10 (52:54:00:12:34:56).
 const REQUEST = memory.data<u8>([
   0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
-  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0xa8, 0x01, 0x0a,
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0x01, 0x02,
+  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0x00, 0x02, 0x0a,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x02,
 ]);
-// 192.168.1.2 is at 02:00:00:00:00:01, to 192.168.1.10.
+// 192.0.2.2 is at 02:00:00:00:00:01, to 192.0.2.10.
 const REPLY = memory.data<u8>([
   0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02,
-  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0xa8, 0x01, 0x02,
-  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0xa8, 0x01, 0x0a,
+  0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0xc0, 0x00, 0x02, 0x02,
+  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0x00, 0x02, 0x0a,
 ]);
 
 function check_with(offset: usize, value: u8): Counter {
@@ -32,9 +32,9 @@ describe("arp view", () => {
     expect<Counter>(arp_check(REQUEST, 28)).toBe(Counter.OK);
     expect<u32>(arp_op(REQUEST)).toBe(ARP_OP_REQUEST);
     expect<i32>(first_difference(arp_sender_mac(REQUEST), PEER_MAC, 6)).toBe(-1);
-    expect<u32>(arp_sender_addr(REQUEST)).toBe(ip4(192, 168, 1, 10));
+    expect<u32>(arp_sender_addr(REQUEST)).toBe(ip4(192, 0, 2, 10));
     expect<bool>(all_bytes(arp_target_mac(REQUEST), 6, 0)).toBe(true);
-    expect<u32>(arp_target_addr(REQUEST)).toBe(ip4(192, 168, 1, 2));
+    expect<u32>(arp_target_addr(REQUEST)).toBe(ip4(192, 0, 2, 2));
   });
 
   it("accepts and deconstructs a reply", () => {
@@ -42,7 +42,7 @@ describe("arp view", () => {
     expect<u32>(arp_op(REPLY)).toBe(ARP_OP_REPLY);
     expect<i32>(first_difference(arp_sender_mac(REPLY), OUR_MAC, 6)).toBe(-1);
     expect<i32>(first_difference(arp_target_mac(REPLY), PEER_MAC, 6)).toBe(-1);
-    expect<u32>(arp_target_addr(REPLY)).toBe(ip4(192, 168, 1, 10));
+    expect<u32>(arp_target_addr(REPLY)).toBe(ip4(192, 0, 2, 10));
   });
 
   it("accepts trailing Ethernet padding", () => {
@@ -84,19 +84,19 @@ describe("arp view", () => {
 describe("arp emit", () => {
   it("builds a request with a zero target MAC byte for byte", () => {
     const buf = prefilled(32);
-    arp_emit(buf, ARP_OP_REQUEST, PEER_MAC, ip4(192, 168, 1, 10), 0, ip4(192, 168, 1, 2));
+    arp_emit(buf, ARP_OP_REQUEST, PEER_MAC, ip4(192, 0, 2, 10), 0, ip4(192, 0, 2, 2));
     expect<i32>(first_difference(buf, REQUEST, 28)).toBe(-1);
     expect<u32>(load<u8>(buf + 28)).toBe(0xa5);
   });
 
   it("builds a reply byte for byte and parses it back", () => {
     const buf = prefilled(32);
-    arp_emit(buf, ARP_OP_REPLY, OUR_MAC, ip4(192, 168, 1, 2), PEER_MAC, ip4(192, 168, 1, 10));
+    arp_emit(buf, ARP_OP_REPLY, OUR_MAC, ip4(192, 0, 2, 2), PEER_MAC, ip4(192, 0, 2, 10));
     expect<i32>(first_difference(buf, REPLY, 28)).toBe(-1);
     expect<u32>(load<u8>(buf + 28)).toBe(0xa5);
     expect<Counter>(arp_check(buf, 28)).toBe(Counter.OK);
     expect<u32>(arp_op(buf)).toBe(ARP_OP_REPLY);
-    expect<u32>(arp_sender_addr(buf)).toBe(ip4(192, 168, 1, 2));
-    expect<u32>(arp_target_addr(buf)).toBe(ip4(192, 168, 1, 10));
+    expect<u32>(arp_sender_addr(buf)).toBe(ip4(192, 0, 2, 2));
+    expect<u32>(arp_target_addr(buf)).toBe(ip4(192, 0, 2, 10));
   });
 });

@@ -6,24 +6,24 @@ import {
 } from "../../../assembly/wire/ipv4";
 import { clone, first_difference, ip4, prefilled } from "../helpers/bytes";
 
-// Echo request 192.168.1.10 -> 192.168.1.2: ident 0x1c46, DF, TTL 64, header checksum 0x9b3a;
+// Echo request 192.0.2.10 -> 192.0.2.2: ident 0x1c46, DF, TTL 64, header checksum 0x9a8a;
 // ICMP echo id 0x1234 seq 1, data "abcd". 32 bytes.
 const ECHO = memory.data<u8>([
-  0x45, 0x00, 0x00, 0x20, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x01, 0x9b, 0x3a,
-  0xc0, 0xa8, 0x01, 0x0a, 0xc0, 0xa8, 0x01, 0x02,
+  0x45, 0x00, 0x00, 0x20, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x01, 0x9a, 0x8a,
+  0xc0, 0x00, 0x02, 0x0a, 0xc0, 0x00, 0x02, 0x02,
   0x08, 0x00, 0x21, 0x04, 0x12, 0x34, 0x00, 0x01, 0x61, 0x62, 0x63, 0x64,
 ]);
 // IHL 6 with a Router Alert option (94 04 00 00): IGMP to 224.0.0.22, TTL 1, total 28
 // (4 payload bytes, which the header checksum does not cover).
 const WITH_OPTION = memory.data<u8>([
-  0x46, 0x00, 0x00, 0x1c, 0xab, 0xcd, 0x00, 0x00, 0x01, 0x02, 0xd7, 0x45,
-  0xc0, 0xa8, 0x01, 0x0a, 0xe0, 0x00, 0x00, 0x16, 0x94, 0x04, 0x00, 0x00,
+  0x46, 0x00, 0x00, 0x1c, 0xab, 0xcd, 0x00, 0x00, 0x01, 0x02, 0xd6, 0xed,
+  0xc0, 0x00, 0x02, 0x0a, 0xe0, 0x00, 0x00, 0x16, 0x94, 0x04, 0x00, 0x00,
   0x22, 0x00, 0xf9, 0xf6,
 ]);
 // A middle fragment: MF set, offset 185 (1480 bytes), total 1500 (header only here).
 const FRAGMENT_HEADER = memory.data<u8>([
-  0x45, 0x00, 0x05, 0xdc, 0x42, 0x42, 0x20, 0xb9, 0x40, 0x11, 0x8e, 0xb9,
-  0xc0, 0xa8, 0x01, 0x0a, 0xc0, 0xa8, 0x01, 0x02,
+  0x45, 0x00, 0x05, 0xdc, 0x42, 0x42, 0x20, 0xb9, 0x40, 0x11, 0x8e, 0x09,
+  0xc0, 0x00, 0x02, 0x0a, 0xc0, 0x00, 0x02, 0x02,
 ]);
 
 function check_with(offset: usize, value: u8, len: i32): Counter {
@@ -44,8 +44,8 @@ describe("ipv4 view", () => {
     expect<bool>(ipv4_is_fragment(ECHO)).toBe(false);
     expect<u32>(ipv4_ttl(ECHO)).toBe(64);
     expect<u32>(ipv4_protocol(ECHO)).toBe(IP_PROTO_ICMP);
-    expect<u32>(ipv4_src(ECHO)).toBe(ip4(192, 168, 1, 10));
-    expect<u32>(ipv4_dst(ECHO)).toBe(ip4(192, 168, 1, 2));
+    expect<u32>(ipv4_src(ECHO)).toBe(ip4(192, 0, 2, 10));
+    expect<u32>(ipv4_dst(ECHO)).toBe(ip4(192, 0, 2, 2));
   });
 
   it("accepts a header with options (IHL 6) and reports its length", () => {
@@ -125,7 +125,7 @@ describe("ipv4 view", () => {
   it("rejects a corrupted header by its checksum", () => {
     expect<Counter>(check_with(15, 0x0b, 32)).toBe(Counter.ipv4_rx_bad_checksum); // source .11
     expect<Counter>(check_with(8, 0x3f, 32)).toBe(Counter.ipv4_rx_bad_checksum); // TTL
-    expect<Counter>(check_with(11, 0x3b, 32)).toBe(Counter.ipv4_rx_bad_checksum); // checksum itself
+    expect<Counter>(check_with(11, 0x8b, 32)).toBe(Counter.ipv4_rx_bad_checksum); // checksum itself
   });
 
   it("does not checksum the payload", () => {
@@ -137,7 +137,7 @@ describe("ipv4 emit", () => {
   it("builds the echo request header byte for byte and parses it back", () => {
     const buf = prefilled(36);
     memory.copy(buf + 20, ECHO + 20, 12);
-    ipv4_emit(buf, 32, 0x1c46, true, 64, IP_PROTO_ICMP, ip4(192, 168, 1, 10), ip4(192, 168, 1, 2));
+    ipv4_emit(buf, 32, 0x1c46, true, 64, IP_PROTO_ICMP, ip4(192, 0, 2, 10), ip4(192, 0, 2, 2));
     expect<i32>(first_difference(buf, ECHO, 32)).toBe(-1);
     expect<u32>(load<u8>(buf + 32)).toBe(0xa5);
     expect<Counter>(ipv4_check(buf, 32)).toBe(Counter.OK);
@@ -145,7 +145,7 @@ describe("ipv4 emit", () => {
 
   it("writes only 20 bytes and a valid checksum without DF", () => {
     const buf = prefilled(24);
-    ipv4_emit(buf, 20, 0xffff, false, 255, IP_PROTO_UDP, ip4(10, 0, 0, 1), ip4(255, 255, 255, 255));
+    ipv4_emit(buf, 20, 0xffff, false, 255, IP_PROTO_UDP, ip4(198, 51, 100, 1), ip4(255, 255, 255, 255));
     expect<u32>(load<u8>(buf + 20)).toBe(0xa5);
     expect<Counter>(ipv4_check(buf, 20)).toBe(Counter.OK);
     expect<bool>(ipv4_dont_fragment(buf)).toBe(false);

@@ -2,15 +2,15 @@ import { Counter } from "../../../assembly/lib/counters";
 import { udp_check, udp_dst_port, udp_emit, udp_length, udp_src_port } from "../../../assembly/wire/udp";
 import { clone, first_difference, ip4, prefilled } from "../helpers/bytes";
 
-const PEER = ip4(192, 168, 1, 10);
-const US = ip4(192, 168, 1, 2);
+const PEER = ip4(192, 0, 2, 10);
+const US = ip4(192, 0, 2, 2);
 
-// 192.168.1.10:5000 -> 192.168.1.2:7, "hello", checksum 0x2516.
+// 192.0.2.10:5000 -> 192.0.2.2:7, "hello", checksum 0x2466.
 const HELLO = memory.data<u8>([
-  0x13, 0x88, 0x00, 0x07, 0x00, 0x0d, 0x25, 0x16, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
+  0x13, 0x88, 0x00, 0x07, 0x00, 0x0d, 0x24, 0x66, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
 ]);
-// Same ports, payload 0x68ee, length 10: the computed checksum is 0, so it is sent as 0xffff.
-const ALL_ONES = memory.data<u8>([0x13, 0x88, 0x00, 0x07, 0x00, 0x0a, 0xff, 0xff, 0x68, 0xee]);
+// Same ports, payload 0x683e, length 10: the computed checksum is 0, so it is sent as 0xffff.
+const ALL_ONES = memory.data<u8>([0x13, 0x88, 0x00, 0x07, 0x00, 0x0a, 0xff, 0xff, 0x68, 0x3e]);
 
 function check_with(offset: usize, value: u8, len: i32): Counter {
   const buf = clone(HELLO, 13);
@@ -54,8 +54,8 @@ describe("udp view", () => {
   });
 
   it("covers the pseudo-header: wrong addresses fail the checksum", () => {
-    expect<Counter>(udp_check(HELLO, 13, PEER, ip4(192, 168, 1, 3))).toBe(Counter.udp_rx_bad_checksum);
-    expect<Counter>(udp_check(HELLO, 13, ip4(192, 168, 1, 11), US)).toBe(Counter.udp_rx_bad_checksum);
+    expect<Counter>(udp_check(HELLO, 13, PEER, ip4(192, 0, 2, 3))).toBe(Counter.udp_rx_bad_checksum);
+    expect<Counter>(udp_check(HELLO, 13, ip4(192, 0, 2, 11), US)).toBe(Counter.udp_rx_bad_checksum);
   });
 
   it("covers only the UDP length, not trailing IP bytes", () => {
