@@ -122,9 +122,11 @@ async function upHere(options: UpOptions): Promise<number> {
       resolve(EXIT_FAILURE);
     };
   });
+  // `on`, not `once`: Ctrl-C reaches us twice (from the terminal and forwarded by the outer
+  // process under --netns), and a second signal without a listener would kill us mid-shutdown.
   const signalled = new Promise<number>((resolve) => {
-    process.once('SIGINT', () => resolve(0));
-    process.once('SIGTERM', () => resolve(0));
+    process.on('SIGINT', () => resolve(0));
+    process.on('SIGTERM', () => resolve(0));
   });
   const code = await Promise.race([failed, signalled]);
   stack.stop();

@@ -1,5 +1,5 @@
 // `--netns NAME` for a namespace that does not exist: netstack creates it, runs inside it, and
-// deletes it again on SIGTERM. Also the fault options, which need a live link to show.
+// deletes it again on Ctrl-C. Also the fault options, which need a live link to show.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,10 +15,12 @@ describe('netstack up --netns', { skip }, () => {
     if (existsSync(`/run/netns/${name}`)) spawn('ip', ['netns', 'delete', name]);
   });
 
-  test('creates a missing namespace, and deletes it after SIGTERM', async () => {
+  test('creates a missing namespace, stops cleanly on Ctrl-C, and deletes the namespace', async () => {
     assert.ok(!existsSync(`/run/netns/${name}`));
     const child = spawn(process.execPath, [CLI, 'up', '--netns', name, '--tap', 'nsown0', '--ip', '203.0.113.50/24'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so the test can do what Ctrl-C does: signal the whole group.
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
@@ -32,8 +34,11 @@ describe('netstack up --netns', { skip }, () => {
         exited.then(() => reject(new Error(`exited early: ${stderr}`)));
       });
       assert.ok(existsSync(`/run/netns/${name}`), 'namespace exists while running');
-      child.kill('SIGTERM');
+      // Both the outer process and the one inside the namespace get SIGINT (and the outer
+      // forwards its own too): the inner one must still shut down cleanly.
+      process.kill(-child.pid!, 'SIGINT');
       assert.equal(await exited, 0, stderr);
+      assert.match(stderr, /netstack: down nsown0;/);
     } finally {
       clearTimeout(killer);
     }
