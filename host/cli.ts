@@ -2,7 +2,7 @@
 // With --netns, the process creates the namespace if needed and re-runs itself inside it
 // with `ip netns exec`, so the TAP is born in the namespace and the host's network is never
 // touched; the outer process forwards signals and deletes the namespace if it created it.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { formatMac, parseMac, randomMac } from './addr.ts';
 import { HELP, UsageError, parseCommand, upArguments, type UpOptions } from './cli-args.ts';
 import { looksLikeHostNetns, ip, netnsDelete, netnsEnsure } from './netns.ts';
@@ -64,19 +64,21 @@ function up(options: UpOptions): Promise<number> {
 async function upInNetns(options: UpOptions, netns: string): Promise<number> {
   const created = netnsEnsure(netns);
   const self = [...process.execArgv, process.argv[1], ...upArguments(options, { withNetns: true })];
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, ...self], {
+  // Listening before the child exists, so no signal can end us (and orphan it) in between.
+  let child: ChildProcess | null = null;
+  const forward = (signal: NodeJS.Signals) => () => child?.kill(signal);
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  child = spawn('ip', ['netns', 'exec', netns, process.execPath, ...self], {
     stdio: 'inherit',
     env: { ...process.env, [NETNS_ENV]: netns },
   });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  process.on('SIGINT', forward('SIGINT'));
-  process.on('SIGTERM', forward('SIGTERM'));
   const code = await new Promise<number>((resolve) => {
-    child.on('error', (error) => {
+    child!.on('error', (error) => {
       process.stderr.write(`netstack: cannot run ip netns exec: ${error.message}\n`);
       resolve(EXIT_FAILURE);
     });
-    child.on('exit', (status, signal) => resolve(status ?? 128 + (signal === 'SIGINT' ? 2 : 15)));
+    child!.on('exit', (status, signal) => resolve(status ?? 128 + (signal === 'SIGINT' ? 2 : 15)));
   });
   if (created) netnsDelete(netns);
   return code;
@@ -87,6 +89,14 @@ async function upHere(options: UpOptions): Promise<number> {
   if (!options.allowRootNetns && looksLikeHostNetns(options.tap)) {
     throw new UsageError('refusing to create a TAP in the initial network namespace; use --netns NAME (or --allow-root-netns)');
   }
+  // Listening before anything is set up (and before the "up" line, which a script may answer
+  // with a signal at once), and with `on`, not `once`: Ctrl-C reaches us twice (from the
+  // terminal and forwarded by the outer process under --netns), and a signal arriving without a
+  // listener kills us mid-shutdown.
+  const signalled = new Promise<number>((resolve) => {
+    process.on('SIGINT', () => resolve(0));
+    process.on('SIGTERM', () => resolve(0));
+  });
   const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   const stack = await Stack.load({ profile: options.profile, seed });
   const tap = await openTap(options.tap);
@@ -121,12 +131,6 @@ async function upHere(options: UpOptions): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       resolve(EXIT_FAILURE);
     };
-  });
-  // `on`, not `once`: Ctrl-C reaches us twice (from the terminal and forwarded by the outer
-  // process under --netns), and a second signal without a listener would kill us mid-shutdown.
-  const signalled = new Promise<number>((resolve) => {
-    process.on('SIGINT', () => resolve(0));
-    process.on('SIGTERM', () => resolve(0));
   });
   const code = await Promise.race([failed, signalled]);
   stack.stop();
