@@ -56,12 +56,39 @@ export enum Counter {
   udp_rx_no_socket,
   udp_rx_ring_full,
   udp_tx,
+  tcp_rx,
+  tcp_rx_short,
+  tcp_rx_bad_header_length,
+  tcp_rx_bad_checksum,
+  tcp_rx_bad_option,
+  tcp_rx_no_socket,
+  tcp_rx_not_acceptable,
+  tcp_rx_paws_rejected,
+  tcp_rx_bad_ack,
+  tcp_rx_rst,
+  tcp_rx_out_of_order,
+  tcp_rx_out_of_order_dropped,
+  tcp_rx_after_close,
+  tcp_syn_backlog_full,
+  tcp_syn_no_connection,
+  tcp_tx_segments,
+  tcp_tx_rst,
+  tcp_tx_challenge_ack,
+  tcp_tx_challenge_ack_limited,
+  tcp_tx_retransmits,
+  tcp_tx_fast_retransmits,
+  tcp_tx_window_probes,
+  tcp_rto_expired,
+  tcp_connections_timed_out,
+  tcp_connections_reset,
+  tcp_time_wait_recycled,
+  tcp_keepalive_dropped,
   COUNT,
 }
 
 // One literal, so the names sit in the data segment and nothing is built at start-up.
 // prettier-ignore
-const NAMES = "eth_rx_frames\neth_rx_runt\neth_rx_giant\neth_rx_not_for_us\neth_rx_unknown_type\neth_rx_vlan_unknown\neth_rx_iface_down\neth_tx_frames\neth_tx_failed\narp_rx\narp_rx_bad\narp_rx_bad_sender\narp_rx_not_for_us\narp_tx_request\narp_tx_reply\narp_cache_full\narp_queue_full\narp_resolve_failed\narp_queue_dropped\nipv4_rx\nipv4_rx_short\nipv4_rx_bad_version\nipv4_rx_bad_header_length\nipv4_rx_bad_total_length\nipv4_rx_bad_checksum\nipv4_rx_martian_source\nipv4_rx_martian_destination\nipv4_rx_not_for_us\nipv4_rx_fragment\nipv4_rx_multicast_not_joined\nipv4_rx_unknown_protocol\nipv4_tx\nipv4_tx_no_route\ntx_no_buffer\nicmp_rx\nicmp_rx_short\nicmp_rx_bad_checksum\nicmp_rx_echo_request\nicmp_rx_echo_broadcast_ignored\nicmp_rx_other_type\nicmp_tx_echo_reply\nicmp_tx_unreachable\nicmp_tx_rate_limited\nudp_rx\nudp_rx_short\nudp_rx_bad_length\nudp_rx_bad_checksum\nudp_rx_no_socket\nudp_rx_ring_full\nudp_tx";
+const NAMES = "eth_rx_frames\neth_rx_runt\neth_rx_giant\neth_rx_not_for_us\neth_rx_unknown_type\neth_rx_vlan_unknown\neth_rx_iface_down\neth_tx_frames\neth_tx_failed\narp_rx\narp_rx_bad\narp_rx_bad_sender\narp_rx_not_for_us\narp_tx_request\narp_tx_reply\narp_cache_full\narp_queue_full\narp_resolve_failed\narp_queue_dropped\nipv4_rx\nipv4_rx_short\nipv4_rx_bad_version\nipv4_rx_bad_header_length\nipv4_rx_bad_total_length\nipv4_rx_bad_checksum\nipv4_rx_martian_source\nipv4_rx_martian_destination\nipv4_rx_not_for_us\nipv4_rx_fragment\nipv4_rx_multicast_not_joined\nipv4_rx_unknown_protocol\nipv4_tx\nipv4_tx_no_route\ntx_no_buffer\nicmp_rx\nicmp_rx_short\nicmp_rx_bad_checksum\nicmp_rx_echo_request\nicmp_rx_echo_broadcast_ignored\nicmp_rx_other_type\nicmp_tx_echo_reply\nicmp_tx_unreachable\nicmp_tx_rate_limited\nudp_rx\nudp_rx_short\nudp_rx_bad_length\nudp_rx_bad_checksum\nudp_rx_no_socket\nudp_rx_ring_full\nudp_tx\ntcp_rx\ntcp_rx_short\ntcp_rx_bad_header_length\ntcp_rx_bad_checksum\ntcp_rx_bad_option\ntcp_rx_no_socket\ntcp_rx_not_acceptable\ntcp_rx_paws_rejected\ntcp_rx_bad_ack\ntcp_rx_rst\ntcp_rx_out_of_order\ntcp_rx_out_of_order_dropped\ntcp_rx_after_close\ntcp_syn_backlog_full\ntcp_syn_no_connection\ntcp_tx_segments\ntcp_tx_rst\ntcp_tx_challenge_ack\ntcp_tx_challenge_ack_limited\ntcp_tx_retransmits\ntcp_tx_fast_retransmits\ntcp_tx_window_probes\ntcp_rto_expired\ntcp_connections_timed_out\ntcp_connections_reset\ntcp_time_wait_recycled\ntcp_keepalive_dropped";
 
 const values = new StaticArray<u32>(Counter.COUNT);
 
