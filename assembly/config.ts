@@ -24,7 +24,39 @@
 /** Receive ring bytes per UDP socket (datagrams plus an 8-byte record header each). */
 @inline export const UDP_RX_RING_BYTES: i32 = IS_TINY ? 1536 : IS_DESKTOP ? 65536 : 4096;
 
+/** TCP connections (listeners included); each owns a send and a receive ring. */
+@inline export const TCP_CONNECTION_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 32 : 8;
+/** Bytes of each connection's send ring (data not yet acknowledged). */
+@inline export const TCP_SEND_BUFFER_BYTES: i32 = IS_TINY ? 2048 : IS_DESKTOP ? 262144 : 8192;
+/** Bytes of each connection's receive ring (in-order data not yet read, plus out-of-order data). */
+@inline export const TCP_RECV_BUFFER_BYTES: i32 = IS_TINY ? 2048 : IS_DESKTOP ? 262144 : 8192;
+/** Connections remembered in TIME-WAIT after their buffers are released (20 bytes each). */
+@inline export const TCP_TIME_WAIT_COUNT: i32 = IS_TINY ? 4 : IS_DESKTOP ? 128 : 16;
+/** Out-of-order ranges a receiver holds (and SACK blocks it can report). */
+@inline export const TCP_OOO_RANGES: i32 = 4;
+
 // Timers (milliseconds).
+/** Maximum segment lifetime; TIME-WAIT lasts twice this (settable at run time). */
+@inline export const TCP_MSL_MS: u32 = 30_000;
+/** RFC 6298: initial RTO 1 s; the floor is 200 ms (as Linux) rather than the RFC's 1 s SHOULD. */
+@inline export const TCP_RTO_INITIAL_MS: u32 = 1_000;
+@inline export const TCP_RTO_MIN_MS: u32 = 200;
+@inline export const TCP_RTO_MAX_MS: u32 = 60_000;
+/** Retransmissions of one segment before the connection is abandoned (ETIMEDOUT). */
+@inline export const TCP_RETRIES_MAX: u32 = 10;
+@inline export const TCP_SYN_RETRIES_MAX: u32 = 5;
+/** Delayed ACK: at most this long (RFC 9293 3.8.6.3 allows up to 500 ms; the issue asks <= 200). */
+@inline export const TCP_DELAYED_ACK_MS: u32 = 40;
+/** How long a released connection waits in FIN-WAIT-2 for the peer's FIN. */
+@inline export const TCP_FIN_WAIT_2_TIMEOUT_MS: u32 = 60_000;
+/** Keepalive (RFC 1122 4.2.3.6): idle time, probe interval, probes before giving up. */
+@inline export const TCP_KEEPALIVE_IDLE_MS: u32 = 7_200_000;
+@inline export const TCP_KEEPALIVE_INTERVAL_MS: u32 = 75_000;
+@inline export const TCP_KEEPALIVE_PROBES: u32 = 9;
+/** Challenge ACKs (RFC 5961 7): a global token bucket. */
+@inline export const TCP_CHALLENGE_ACK_PER_S: u32 = 100;
+@inline export const TCP_CHALLENGE_ACK_BURST: u32 = 100;
+
 /** How long a resolved ARP entry is trusted before it must be confirmed again. */
 @inline export const ARP_REACHABLE_MS: u32 = 60_000;
 /** Interval between ARP requests for an unresolved address. */
@@ -48,10 +80,12 @@
 /** Every frame buffer holds the largest tagged frame. */
 @inline export const FRAME_BUFFER_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES;
 /** Scratch buffer the host uses to pass payloads in and out (socket calls). */
-@inline export const IO_BUFFER_BYTES: i32 = ETH_MTU - 28;
+@inline export const IO_BUFFER_BYTES: i32 = IS_TINY ? ETH_MTU - 28 : IS_DESKTOP ? 65536 : 8192;
 
 // Cross-checks between capacities.
 // @ts-ignore: compile-time check
 if (ARP_QUEUE_COUNT >= TX_POOL_COUNT) ERROR("ARP_QUEUE_COUNT must leave TX buffers free for replies");
+// @ts-ignore: compile-time check
+if (TCP_RECV_BUFFER_BYTES > 0x3fffffff || TCP_SEND_BUFFER_BYTES > 0x3fffffff) ERROR("TCP buffers must stay far below 2^31 (sequence space)");
 // @ts-ignore: compile-time check
 if (UDP_RX_RING_BYTES < 1472 + 8) ERROR("a UDP ring must hold one full-MTU datagram");

@@ -1,6 +1,6 @@
 // The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
 // Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
-import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, PROFILE_ID } from "./config";
+import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, PROFILE_ID, TCP_CONNECTION_COUNT } from "./config";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
 import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_mask, IPV4_BROADCAST } from "./wire/ipv4";
@@ -16,6 +16,16 @@ import {
   udp_socket_recvfrom, udp_socket_sendto,
 } from "./socket/udp";
 import { udp_echo_poll, udp_echo_start } from "./app/udp_echo";
+import { tcp_service_start, tcp_services_poll, tcp_services_reset } from "./app/tcp_services";
+import { tcp_poll, tcp_reset } from "./net/tcp/index";
+import { tcp_set_refuse_with_rst as tcp_set_refuse } from "./net/tcp/input";
+import { time_wait_set_msl } from "./net/tcp/timewait";
+import {
+  tcp_slot_state as tcp_socket_slot_state, tcp_socket_abort, tcp_socket_accept, tcp_socket_close, tcp_socket_connect,
+  tcp_socket_error, tcp_socket_events, tcp_socket_listen, tcp_socket_local_port, tcp_socket_open, tcp_socket_peer_addr,
+  tcp_socket_peer_port, tcp_socket_recv, tcp_socket_recv_available, tcp_socket_send, tcp_socket_send_space,
+  tcp_socket_set_keepalive, tcp_socket_set_nodelay, tcp_socket_shutdown, tcp_socket_state,
+} from "./socket/tcp";
 
 /** Bumped whenever an export or import changes meaning. */
 const ABI_VERSION: u32 = 1;
@@ -34,6 +44,8 @@ export function init(): void {
   arp_reset();
   ipv4_reset();
   icmp_reset(clock_now());
+  tcp_reset(clock_now());
+  tcp_services_reset();
   for (let i = 0; i < IFACE_COUNT; i++) {
     iface_set_up(i, false);
     iface_set_addr(i, 0, 0, 0);
@@ -90,7 +102,8 @@ export function poll(now_ms: u32): u32 {
   clock_set(now_ms);
   arp_poll(now_ms);
   icmp_poll(now_ms);
-  udp_echo_poll();
+  tcp_poll(now_ms);
+  run_services();
   return clock_delay();
 }
 
@@ -107,7 +120,7 @@ export function frame_max(): i32 { return FRAME_BUFFER_BYTES; }
 export function rx(iface: i32, len: i32): u32 {
   if (iface_valid(iface)) {
     rx_ethernet(iface, rx_buffer(iface), len < 0 ? 0 : len);
-    udp_echo_poll();
+    run_services();
   }
   return clock_delay();
 }
@@ -134,11 +147,60 @@ export function udp_recvfrom(handle: i32): i32 {
 export function udp_peer_addr(): u32 { return load<u32>(peer); }
 export function udp_peer_port(): u32 { return load<u32>(peer, 4); }
 
+// ---- TCP sockets, payloads through the io buffer (socket/tcp.ts has the semantics) ----
+
+export function tcp_open(): i32 { return tcp_socket_open(); }
+export function tcp_listen(handle: i32, addr: u32, port: u32, backlog: i32): i32 { return tcp_socket_listen(handle, addr, port, backlog); }
+export function tcp_accept(handle: i32): i32 { return tcp_socket_accept(handle); }
+export function tcp_connect(handle: i32, addr: u32, port: u32): i32 { return tcp_socket_connect(handle, addr, port); }
+/** Queues up to len bytes from io_buffer(); returns how many were taken. */
+export function tcp_send(handle: i32, len: i32): i32 {
+  if (len < 0 || len > IO_BUFFER_BYTES) return EINVAL;
+  return tcp_socket_send(handle, io, len);
+}
+/** Reads up to io_buffer_size() bytes into io_buffer(); 0 = end of stream. */
+export function tcp_recv(handle: i32): i32 { return tcp_socket_recv(handle, io, IO_BUFFER_BYTES); }
+export function tcp_shutdown(handle: i32): i32 { return tcp_socket_shutdown(handle); }
+export function tcp_close(handle: i32): i32 { return tcp_socket_close(handle); }
+export function tcp_abort(handle: i32): i32 { return tcp_socket_abort(handle); }
+export function tcp_events(handle: i32): u32 { return tcp_socket_events(handle); }
+export function tcp_error(handle: i32): i32 { return tcp_socket_error(handle); }
+export function tcp_state(handle: i32): i32 { return tcp_socket_state(handle); }
+export function tcp_set_nodelay(handle: i32, on: i32): i32 { return tcp_socket_set_nodelay(handle, on != 0); }
+export function tcp_set_keepalive(handle: i32, on: i32): i32 { return tcp_socket_set_keepalive(handle, on != 0); }
+export function tcp_send_space(handle: i32): i32 { return tcp_socket_send_space(handle); }
+export function tcp_recv_available(handle: i32): i32 { return tcp_socket_recv_available(handle); }
+export function tcp_peer_addr(handle: i32): u32 { return tcp_socket_peer_addr(handle); }
+export function tcp_peer_port(handle: i32): u32 { return tcp_socket_peer_port(handle); }
+export function tcp_local_port(handle: i32): u32 { return tcp_socket_local_port(handle); }
+export function tcp_capacity(): i32 { return TCP_CONNECTION_COUNT; }
+/** State of slot i (0 = free), for connection listings. */
+export function tcp_slot_state(i: i32): i32 { return tcp_socket_slot_state(i); }
+/** MSL in ms (TIME-WAIT lasts 2 MSL). */
+export function tcp_set_msl(ms: u32): i32 {
+  if (ms == 0 || ms > 600_000) return EINVAL;
+  time_wait_set_msl(ms);
+  return 0;
+}
+/** A SYN the stack has no room for gets a RST (1, default) or is dropped silently (0). */
+export function tcp_set_refuse_with_rst(on: i32): void { tcp_set_refuse(on != 0); }
+
 // ---- Services ----
+
+function run_services(): void {
+  udp_echo_poll();
+  tcp_services_poll();
+}
 
 export function service_udp_echo(port: u32): i32 {
   if (port > 0xffff) return EINVAL;
   return udp_echo_start(port);
+}
+
+/** TCP service kind 1 echo, 2 discard, 3 chargen on port (0 = stop). */
+export function service_tcp(kind: i32, port: u32): i32 {
+  if (port > 0xffff) return EINVAL;
+  return tcp_service_start(kind, port, TCP_CONNECTION_COUNT);
 }
 
 // ---- Observability ----

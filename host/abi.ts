@@ -57,6 +57,36 @@ export interface NetstackExports {
   udp_close(handle: number): number;
   /** Built-in services inside the module (they run on boards too). port 0 = off. */
   service_udp_echo(port: number): number;
+  /** TCP service: kind 1 echo, 2 discard, 3 chargen. port 0 = off. */
+  service_tcp(kind: number, port: number): number;
+  /** TCP sockets (socket/tcp.ts documents each call). Handles >= 0, errors are Errno. */
+  tcp_open(): number;
+  tcp_listen(handle: number, addr: number, port: number, backlog: number): number;
+  tcp_accept(handle: number): number;
+  /** 0 = handshake under way; watch tcp_events for CONNECTED or ERROR. */
+  tcp_connect(handle: number, addr: number, port: number): number;
+  /** Queues up to len bytes from io_buffer(); returns bytes taken or Errno (EAGAIN when full). */
+  tcp_send(handle: number, len: number): number;
+  /** Reads into io_buffer(); returns bytes, 0 at end of stream, or Errno (EAGAIN). */
+  tcp_recv(handle: number): number;
+  tcp_shutdown(handle: number): number;
+  tcp_close(handle: number): number;
+  tcp_abort(handle: number): number;
+  /** TcpEvent bits. */
+  tcp_events(handle: number): number;
+  tcp_error(handle: number): number;
+  tcp_state(handle: number): number;
+  tcp_set_nodelay(handle: number, on: number): number;
+  tcp_set_keepalive(handle: number, on: number): number;
+  tcp_send_space(handle: number): number;
+  tcp_recv_available(handle: number): number;
+  tcp_peer_addr(handle: number): number;
+  tcp_peer_port(handle: number): number;
+  tcp_local_port(handle: number): number;
+  tcp_capacity(): number;
+  tcp_slot_state(i: number): number;
+  tcp_set_msl(ms: number): number;
+  tcp_set_refuse_with_rst(on: number): void;
   /** Drop and traffic counters: counters() points at counter_count() u32 values. */
   counters(): number;
   counter_count(): number;
@@ -93,6 +123,21 @@ export interface NetstackImports {
   };
 }
 
+export const TcpEvent = {
+  READABLE: 1,
+  WRITABLE: 2,
+  CONNECTED: 4,
+  EOF: 8,
+  CLOSED: 16,
+  ERROR: 32,
+  ACCEPTABLE: 64,
+} as const;
+
+export const TcpStateName = [
+  'FREE', 'CLOSED', 'LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2',
+  'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT',
+];
+
 export const ArpState = { FREE: 0, INCOMPLETE: 1, REACHABLE: 2, STALE: 3, PROBE: 4 } as const;
 export const ArpStateName = ['free', 'INCOMPLETE', 'REACHABLE', 'STALE', 'PROBE'];
 
@@ -102,10 +147,17 @@ export const Errno = {
   EINVAL: -22,
   EMFILE: -24,
   EMSGSIZE: -90,
+  EPIPE: -32,
+  EOPNOTSUPP: -95,
   EADDRINUSE: -98,
   ENETDOWN: -100,
   ENETUNREACH: -101,
+  ECONNRESET: -104,
   ENOBUFS: -105,
+  EISCONN: -106,
+  ENOTCONN: -107,
+  ETIMEDOUT: -110,
+  ECONNREFUSED: -111,
 } as const;
 
 export function errnoName(code: number): string {

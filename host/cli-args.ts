@@ -16,7 +16,12 @@ export interface UpOptions {
   mac?: string;
   netns?: string;
   pcap?: string;
+  /** UDP and TCP echo on port 7. */
   echo: boolean;
+  /** TCP discard on port 9. */
+  discard: boolean;
+  /** TCP chargen on port 19. */
+  chargen: boolean;
   profile: Profile;
   dropChance: number;
   corruptChance: number;
@@ -37,6 +42,8 @@ const UP_OPTIONS = {
   netns: { type: 'string' },
   pcap: { type: 'string' },
   echo: { type: 'boolean' },
+  discard: { type: 'boolean' },
+  chargen: { type: 'boolean' },
   profile: { type: 'string' },
   'drop-chance': { type: 'string' },
   'corrupt-chance': { type: 'string' },
@@ -91,6 +98,8 @@ function parseUp(argv: string[]): Command {
     options: {
       tap, ip, gateway, hostIp, mac, netns, pcap, profile,
       echo: values.echo === true,
+      discard: values.discard === true,
+      chargen: values.chargen === true,
       dropChance: number(text('drop-chance'), '--drop-chance', 0, 1, false) ?? 0,
       corruptChance: number(text('corrupt-chance'), '--corrupt-chance', 0, 1, false) ?? 0,
       delayMs: number(text('delay'), '--delay', 0, 60_000, true) ?? 0,
@@ -132,6 +141,8 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   if (withNetns) add('--netns', options.netns);
   add('--pcap', options.pcap);
   if (options.echo) args.push('--echo');
+  if (options.discard) args.push('--discard');
+  if (options.chargen) args.push('--chargen');
   add('--profile', options.profile);
   if (options.dropChance) add('--drop-chance', options.dropChance);
   if (options.corruptChance) add('--corrupt-chance', options.corruptChance);
@@ -157,7 +168,9 @@ Options for up:
   --netns NAME             run inside network namespace NAME (created if missing, and
                            then deleted on exit)
   --pcap FILE              capture every frame on the TAP to FILE
-  --echo                   UDP echo service on port 7
+  --echo                   UDP and TCP echo service on port 7
+  --discard                TCP discard service on port 9
+  --chargen                TCP character generator on port 19
   --profile P              tiny | default | desktop (default: default)
   --drop-chance P          drop each frame with chance P (0..1), both directions
   --corrupt-chance P       corrupt one byte of a frame with chance P (0..1)

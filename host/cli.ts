@@ -3,6 +3,7 @@
 // with `ip netns exec`, so the TAP is born in the namespace and the host's network is never
 // touched; the outer process forwards signals and deletes the namespace if it created it.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { errnoName } from './abi.ts';
 import { formatMac, parseMac, randomMac } from './addr.ts';
 import { HELP, UsageError, parseCommand, upArguments, type UpOptions } from './cli-args.ts';
 import { looksLikeHostNetns, ip, netnsDelete, netnsEnsure } from './netns.ts';
@@ -16,10 +17,16 @@ const EXIT_FAILURE = 1;
 /** Set in the environment of the re-run inside the namespace: which namespace we are in. */
 const NETNS_ENV = 'NETSTACK_NETNS';
 const DEMO_ENV = 'NETSTACK_DEMO';
+/** The module's TCP services (app/tcp_services.ts): enabled?, kind, well-known port, name. */
+const TCP_SERVICES = (o: UpOptions): [boolean, number, number, string][] => [
+  [o.echo, 1, 7, 'echo'],
+  [o.discard, 2, 9, 'discard'],
+  [o.chargen, 3, 19, 'chargen'],
+];
 const UDP_ECHO_PORT = 7;
 
 const DEMO: UpOptions = {
-  tap: 'ns0', ip: '192.0.2.2/24', hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true,
+  tap: 'ns0', ip: '192.0.2.2/24', hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
   profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, allowRootNetns: false,
 };
 
@@ -116,6 +123,10 @@ async function upHere(options: UpOptions): Promise<number> {
     if (options.echo) {
       const status = stack.exports.service_udp_echo(UDP_ECHO_PORT);
       if (status < 0) throw new Failure(`UDP echo service failed to start (${status})`);
+    }
+    for (const [on, kind, port, name] of TCP_SERVICES(options)) {
+      const status = on ? stack.exports.service_tcp(kind, port) : 0;
+      if (status < 0) throw new Failure(`TCP ${name} service failed to start on port ${port} (${errnoName(status)})`);
     }
     stack.start();
     stack.up(0);

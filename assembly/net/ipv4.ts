@@ -15,13 +15,14 @@ import { eth_emit, eth_emit_broadcast_dst, eth_emit_multicast_dst, ETHERTYPE_IPV
 import {
   ipv4_check, ipv4_dst, ipv4_emit, ipv4_header_len, ipv4_is_fragment, ipv4_is_loopback,
   ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_protocol, ipv4_src, ipv4_total_len,
-  IPV4_BROADCAST, IPV4_HEADER_BYTES, IP_PROTO_ICMP, IP_PROTO_UDP,
+  IPV4_BROADCAST, IPV4_HEADER_BYTES, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP,
 } from "../wire/ipv4";
 import { ICMP_UNREACH_PROTOCOL } from "../wire/icmp";
 import { arp_output } from "./arp";
 import { iface_addr, iface_gateway, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, iface_owns_addr, tx_frame } from "./iface";
 import { rx_icmp, tx_icmp_unreachable } from "./icmp";
 import { rx_udp } from "./udp";
+import { rx_tcp } from "./tcp/input";
 
 @inline export const IP_OFFSET: usize = <usize>(ETH_HEADER_BYTES + VLAN_TAG_BYTES);
 @inline export const DEFAULT_TTL: u32 = 64;
@@ -121,6 +122,8 @@ export function rx_ipv4(iface: i32, ip: usize, len: i32): void {
     rx_icmp(iface, ip, payload, payload_len, delivery);
   } else if (protocol == IP_PROTO_UDP) {
     rx_udp(iface, ip, payload, payload_len, delivery);
+  } else if (protocol == IP_PROTO_TCP) {
+    rx_tcp(iface, ip, payload, payload_len, delivery);
   } else {
     count(Counter.ipv4_rx_unknown_protocol);
     if (delivery == Delivery.UNICAST) tx_icmp_unreachable(ip, ICMP_UNREACH_PROTOCOL);

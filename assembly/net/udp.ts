@@ -6,7 +6,7 @@
 // records, wrapping at the end. A datagram that does not fit is dropped and counted:
 // nothing already queued is ever overwritten.
 import { UDP_SOCKET_COUNT, UDP_RX_RING_BYTES } from "../config";
-import { copy } from "../lib/bytes";
+import { ring_read, ring_write } from "../lib/ring";
 import { Counter, count } from "../lib/counters";
 import { ipv4_dst, ipv4_src } from "../wire/ipv4";
 import { udp_check, udp_dst_port, udp_length, udp_src_port, UDP_HEADER_BYTES } from "../wire/udp";
@@ -72,23 +72,6 @@ export function udp_port_taken(addr: u32, port: u32): bool {
   return false;
 }
 
-/** Copies len bytes into the ring at logical position `at`, wrapping at the end. */
-function ring_write(socket: i32, at: i32, src: usize, len: i32): void {
-  const base = ring(socket);
-  const start = at % UDP_RX_RING_BYTES;
-  const first = min(len, UDP_RX_RING_BYTES - start);
-  copy(base + <usize>start, src, first);
-  if (first < len) copy(base, src + <usize>first, len - first);
-}
-
-function ring_read(socket: i32, at: i32, dst: usize, len: i32): void {
-  const base = ring(socket);
-  const start = at % UDP_RX_RING_BYTES;
-  const first = min(len, UDP_RX_RING_BYTES - start);
-  copy(dst, base + <usize>start, first);
-  if (first < len) copy(dst + <usize>first, base, len - first);
-}
-
 function deliver(socket: i32, payload: usize, len: i32, src: u32, src_port: u32): void {
   const head = unchecked(ring_head[socket]);
   const used = unchecked(ring_used[socket]);
@@ -97,8 +80,8 @@ function deliver(socket: i32, payload: usize, len: i32, src: u32, src_port: u32)
   store<u16>(record, <u16>src_port, 2);
   store<u32>(record, src, 4);
   const tail = head + used;
-  ring_write(socket, tail, record, RECORD_HEADER_BYTES);
-  ring_write(socket, tail + RECORD_HEADER_BYTES, payload, len);
+  ring_write(ring(socket), UDP_RX_RING_BYTES, tail, record, RECORD_HEADER_BYTES);
+  ring_write(ring(socket), UDP_RX_RING_BYTES, tail + RECORD_HEADER_BYTES, payload, len);
   unchecked((ring_used[socket] = used + RECORD_HEADER_BYTES + len));
   unchecked((ring_datagrams[socket] = unchecked(ring_datagrams[socket]) + 1));
 }
@@ -116,11 +99,11 @@ let taken_port: u32 = 0;
 export function udp_ring_take(socket: i32, dst: usize, capacity: i32): i32 {
   if (unchecked(ring_datagrams[socket]) == 0) return -1;
   const head = unchecked(ring_head[socket]);
-  ring_read(socket, head, record, RECORD_HEADER_BYTES);
+  ring_read(ring(socket), UDP_RX_RING_BYTES, head, record, RECORD_HEADER_BYTES);
   const len = <i32>load<u16>(record);
   taken_port = <u32>load<u16>(record, 2);
   taken_addr = load<u32>(record, 4);
-  ring_read(socket, head + RECORD_HEADER_BYTES, dst, min(len, capacity));
+  ring_read(ring(socket), UDP_RX_RING_BYTES, head + RECORD_HEADER_BYTES, dst, min(len, capacity));
   const consumed = RECORD_HEADER_BYTES + len;
   unchecked((ring_head[socket] = (head + consumed) % UDP_RX_RING_BYTES));
   unchecked((ring_used[socket] = unchecked(ring_used[socket]) - consumed));

@@ -9,3 +9,10 @@
 @inline export const ENETDOWN: i32 = -100;
 @inline export const ENETUNREACH: i32 = -101;
 @inline export const ENOBUFS: i32 = -105;
+@inline export const EPIPE: i32 = -32;
+@inline export const EISCONN: i32 = -106;
+@inline export const ENOTCONN: i32 = -107;
+@inline export const ETIMEDOUT: i32 = -110;
+@inline export const ECONNREFUSED: i32 = -111;
+@inline export const ECONNRESET: i32 = -104;
+@inline export const EOPNOTSUPP: i32 = -95;
