@@ -17,6 +17,7 @@ import {
 } from "./socket/udp";
 import { udp_echo_poll, udp_echo_start } from "./app/udp_echo";
 import { tcp_service_start, tcp_services_poll, tcp_services_reset } from "./app/tcp_services";
+import { http_poll, http_reset, http_start } from "./app/http";
 import { tcp_poll, tcp_reset } from "./net/tcp/index";
 import { tcp_set_refuse_with_rst as tcp_set_refuse } from "./net/tcp/input";
 import { time_wait_set_msl } from "./net/tcp/timewait";
@@ -46,6 +47,7 @@ export function init(): void {
   icmp_reset(clock_now());
   tcp_reset(clock_now());
   tcp_services_reset();
+  http_reset();
   for (let i = 0; i < IFACE_COUNT; i++) {
     iface_set_up(i, false);
     iface_set_addr(i, 0, 0, 0);
@@ -190,11 +192,18 @@ export function tcp_set_refuse_with_rst(on: i32): void { tcp_set_refuse(on != 0)
 function run_services(): void {
   udp_echo_poll();
   tcp_services_poll();
+  http_poll();
 }
 
 export function service_udp_echo(port: u32): i32 {
   if (port > 0xffff) return EINVAL;
   return udp_echo_start(port);
+}
+
+/** HTTP/1.1 server (app/http.ts) on port (0 = stop). */
+export function service_http(port: u32): i32 {
+  if (port > 0xffff) return EINVAL;
+  return http_start(port);
 }
 
 /** TCP service kind 1 echo, 2 discard, 3 chargen on port (0 = stop). */

@@ -57,6 +57,8 @@ export interface NetstackExports {
   udp_close(handle: number): number;
   /** Built-in services inside the module (they run on boards too). port 0 = off. */
   service_udp_echo(port: number): number;
+  /** HTTP/1.1 server with a status page (app/http.ts). port 0 = off. */
+  service_http(port: number): number;
   /** TCP service: kind 1 echo, 2 discard, 3 chargen. port 0 = off. */
   service_tcp(kind: number, port: number): number;
   /** TCP sockets (socket/tcp.ts documents each call). Handles >= 0, errors are Errno. */
