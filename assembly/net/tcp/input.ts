@@ -118,7 +118,7 @@ export function rx_tcp(iface: i32, ip: usize, bytes: usize, len: i32, delivery: 
 }
 
 /** Options both sides agreed on, from the peer's SYN (RFC 7323 2.2, RFC 2018 2). */
-function take_syn_options(t: Tcb, offered_by_us: bool): void {
+function take_syn_options(t: Tcb): void {
   if (options.sack_permitted) set(t, F_SACK);
   else clear(t, F_SACK);
   if (options.has_timestamps) {
@@ -127,7 +127,9 @@ function take_syn_options(t: Tcb, offered_by_us: bool): void {
   } else {
     clear(t, F_TIMESTAMPS);
   }
-  if (options.window_scale >= 0 && (OUR_WINDOW_SCALE >= 0 || !offered_by_us)) {
+  // Scaling is in force only if both SYNs carried the option (RFC 7323 2.2); we send it only
+  // from profiles whose receive buffer needs it.
+  if (options.window_scale >= 0 && OUR_WINDOW_SCALE >= 0) {
     set(t, F_SYN_WS);
     t.snd_wscale = <u32>options.window_scale;
     t.rcv_wscale = OUR_WINDOW_SCALE >= 0 ? <u32>OUR_WINDOW_SCALE : 0;
@@ -166,7 +168,8 @@ function listen_input(l: i32, s: Segment): void {
   t.remote_port = s.remote_port;
   t.irs = s.seq;
   t.rcv_nxt = s.seq + 1;
-  take_syn_options(t, false);
+  t.rcv_adv = t.rcv_nxt;
+  take_syn_options(t);
   t.iss = isn_generate(t.local_addr, t.local_port, t.remote_addr, t.remote_port, clock_now());
   t.snd_una = t.iss;
   t.snd_nxt = t.iss + 1;
@@ -201,7 +204,8 @@ function syn_sent_input(i: i32, t: Tcb, s: Segment): void {
   if (!(s.flags & TCP_SYN)) return;
   t.irs = s.seq;
   t.rcv_nxt = s.seq + 1;
-  take_syn_options(t, true);
+  t.rcv_adv = t.rcv_nxt; // nothing advertised yet in this sequence space
+  take_syn_options(t);
   cc_init(t);
   if (has_ack) {
     t.snd_una = s.ack;
@@ -301,6 +305,7 @@ function syn_received_ack(i: i32, t: Tcb, s: Segment): bool {
     return false;
   }
   t.state = ESTABLISHED;
+  t.snd_una = s.ack; // our SYN is acknowledged; it was no data
   t.snd_wnd = s.window << t.snd_wscale;
   if (t.snd_wnd > t.max_snd_wnd) t.max_snd_wnd = t.snd_wnd;
   t.snd_wl1 = s.seq;
@@ -429,9 +434,10 @@ function window_update(t: Tcb, s: Segment): void {
   t.snd_wl1 = s.seq;
   t.snd_wl2 = s.ack;
   if (t.snd_wnd > t.max_snd_wnd) t.max_snd_wnd = t.snd_wnd;
-  if (t.snd_wnd > 0 && has(t, F_PERSIST)) {
-    clear(t, F_RTX | F_PERSIST);
+  if (has(t, F_PERSIST)) {
+    // An answered probe is progress (RFC 1122 4.2.2.17): the peer is alive, keep probing.
     t.retries = 0;
+    if (t.snd_wnd > 0) clear(t, F_RTX | F_PERSIST);
   }
 }
 
