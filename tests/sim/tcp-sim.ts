@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Profile } from '../../host/abi.ts';
 import type { Socket } from '../../host/net.ts';
-import type { WireOptions } from '../../host/nic/wire.ts';
+import type { Wire, WireOptions } from '../../host/nic/wire.ts';
 import { VirtualClock } from '../../host/nic/wire.ts';
 import { makeRandom } from '../../host/runtime.ts';
 import { arpRequestFrame, ethernet, parseFrame, ETHERTYPE_IPV4, internetChecksum, ipBytes, ipv4, type Host, type ParsedFrame } from './frames.ts';
@@ -229,7 +229,7 @@ export function mssOption(mss: number): Uint8Array {
 }
 
 /** Every TCP segment sent on the wire (before impairments), with who sent it and when. */
-export function recordSegments(wire: { monitors: Set<(from: { name: string }, frame: Uint8Array) => void> }, clock: VirtualClock) {
+export function recordSegments(wire: Wire, clock: VirtualClock) {
   const seen: (TcpSegment & { from: string; at: number; src: string })[] = [];
   wire.monitors.add((from, bytes) => {
     const frame = parseFrameLazy(bytes);
