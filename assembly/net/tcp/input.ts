@@ -114,7 +114,7 @@ export function rx_tcp(iface: i32, ip: usize, bytes: usize, len: i32, delivery: 
   const t = tcb(i);
   if (t.state == SYN_SENT) syn_sent_input(i, t, s);
   else established_input(i, t, s);
-  if (tcb(i).state >= ESTABLISHED) tcp_output(i);
+  if (tcb(i).state >= SYN_RECEIVED) tcp_output(i);
 }
 
 /** Options both sides agreed on, from the peer's SYN (RFC 7323 2.2, RFC 2018 2). */
@@ -486,7 +486,9 @@ function data_input(i: i32, t: Tcb, s: Segment): void {
 /** Eighth check: the peer's FIN, taken only once everything before it has arrived. */
 function fin_input(i: i32, t: Tcb, s: Segment): void {
   if (s.seq + <u32>s.data_len != t.rcv_nxt || has(t, F_FIN_RCVD)) {
-    if (has(t, F_FIN_RCVD)) set(t, F_ACK_NOW); // a retransmitted FIN: acknowledge again
+    // A retransmitted FIN, or one ahead of a hole: acknowledge what we have at once
+    // (RFC 5681 4.2, as for any out-of-order segment).
+    set(t, F_ACK_NOW);
     return;
   }
   t.rcv_nxt += 1;

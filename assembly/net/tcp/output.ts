@@ -16,7 +16,7 @@ import { ipv4_payload, route_iface, tx_ipv4 } from "../ipv4";
 import {
   Tcb, tcb, send_ring, ooo_ranges, sack_ranges, has, set, clear,
   F_ACK_NOW, F_DELACK, F_NODELAY, F_PERSIST, F_RTT_TIMING, F_RTX, F_SACK, F_SHUT_WR, F_SYN_WS,
-  F_TIMESTAMPS, F_WINDOW_UPDATE, ESTABLISHED, FIN_WAIT_2, LAST_ACK, SYN_SENT,
+  F_TIMESTAMPS, F_WINDOW_UPDATE, ESTABLISHED, FIN_WAIT_2, LAST_ACK, SYN_RECEIVED, SYN_SENT,
 } from "./tcb";
 
 /** The MSS we announce: the interface MTU less the IPv4 and TCP headers (RFC 9293 3.7.1). */
@@ -214,6 +214,11 @@ function output_one(i: i32, t: Tcb): bool {
 /** Sends whatever connection i may send now, and an ACK if one is owed and nothing carried it. */
 export function tcp_output(i: i32): void {
   const t = tcb(i);
+  // SYN-RECEIVED sends no data yet, but owes an ACK for an unacceptable segment (3.10.7.4).
+  if (t.state == SYN_RECEIVED) {
+    if (has(t, F_ACK_NOW)) send_ack(i);
+    return;
+  }
   if (t.state < ESTABLISHED || t.state > LAST_ACK) return;
   for (let n = 0; n < OUTPUT_BURST_MAX; n++) {
     if (!output_one(i, t)) break;

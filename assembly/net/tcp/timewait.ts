@@ -91,12 +91,13 @@ export function time_wait_input(index: i32, flags: u32, seq: u32, data_len: i32,
     return false;
   }
   if (options.has_timestamps) e.ts_recent = options.ts_val;
-  // Only a retransmitted FIN is expected: acknowledge it and restart the 2 MSL wait. Data is
-  // acknowledged too; a bare ACK is not answered (two ACKing ends must not loop).
+  // Only a retransmitted FIN is expected: acknowledge it and restart the 2 MSL wait. Data and
+  // an old SYN are acknowledged too (RFC 5961 4); a bare ACK is not answered (two ACKing
+  // ends must not loop).
   if (flags & TCP_FIN) {
     e.expires_at = clock_now() + 2 * msl_ms;
     clock_wake_at(e.expires_at);
-  } else if (data_len == 0) {
+  } else if (data_len == 0 && !(flags & TCP_SYN)) {
     return true;
   }
   send_bare_ack(e.local_addr, e.local_port, e.remote_addr, e.remote_port, e.snd_nxt, e.rcv_nxt, e.timestamps, e.ts_recent);
