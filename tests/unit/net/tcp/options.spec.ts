@@ -180,17 +180,17 @@ describe("tcp options: window scaling only when both sides offered it (RFC 7323 
     expect<u32>(tcb(h).snd_wnd).toBe(1000);
   });
 
-  // BUG: take_syn_options(t, offered_by_us = false) enables scaling whenever the peer's SYN
-  // carried the option, but the SYN-ACK omits it when OUR_WINDOW_SCALE < 0 (this profile),
-  // so the peer sends unscaled windows which we then shift by its scale: snd_wnd is
-  // 1000 << 7 instead of 1000, and we overrun the peer's buffer.
-  xit("the peer offers it, our SYN-ACK does not: the peer's windows are not scaled", () => {
+  // Regression (fixed in 059f53e): take_syn_options enabled scaling whenever the peer's SYN
+  // carried the option although our SYN-ACK omitted it, so the peer's unscaled windows were
+  // shifted by its scale (snd_wnd 1000 << 7 instead of 1000).
+  it("the peer offers it, our SYN-ACK does not: the peer's windows are not scaled", () => {
     set_syn_options(1460, 7, false, false);
     h = passive_open(IRS, 1000);
     expect<u32>(tcb(h).snd_wnd).toBe(1000);
-    // With Nagle off, no more than the 1000-byte window goes out.
-    expect<i32>(send_now(3000)).toBe(1);
+    // The 1000-byte window is all that may be in flight.
+    expect<i32>(send_now(1000)).toBe(1);
     expect<i32>(out_len()).toBe(1000);
+    expect<i32>(send_now(10)).toBe(0);
   });
 
   it("active open: a SYN-ACK with window scale (which we did not offer) is not scaled", () => {

@@ -411,9 +411,9 @@ describe("tcp states: SYN-RECEIVED (passive)", () => {
     expect<i32>(tcb(child).state).toBe(SYN_RECEIVED);
   });
 
-  // BUG: an unacceptable segment in SYN-RECEIVED sets F_ACK_NOW, but rx_tcp only runs
-  // tcp_output for states >= ESTABLISHED, so the ACK RFC 9293 3.10.7.4 asks for never goes out.
-  xit("segment outside the window -> ACK (RFC 9293 3.10.7.4 first check)", () => {
+  // Regression (fixed in a78e64e): an unacceptable segment in SYN-RECEIVED set F_ACK_NOW, but
+  // rx_tcp only ran tcp_output for states >= ESTABLISHED, so the ACK never went out.
+  it("segment outside the window -> ACK (RFC 9293 3.10.7.4 first check)", () => {
     send(TCP_ACK | TCP_PSH, IRS + 100_000, iss + 1, PEER_WINDOW, 10, 1);
     expect<bool>(acked_plainly()).toBe(true);
     expect<i32>(tcb(child).state).toBe(SYN_RECEIVED);
@@ -505,9 +505,9 @@ describe("tcp states: ESTABLISHED", () => {
     expect<i32>(tcp_socket_recv(h, buf, 100)).toBe(0);
   });
 
-  // BUG (minor, RFC 5681 4.2 SHOULD): a FIN-only segment ahead of RCV.NXT is dropped without
-  // the immediate duplicate ACK an out-of-order segment should draw (fin_input sets no ACK).
-  xit("FIN out of order -> not taken, immediate ACK of RCV.NXT, state unchanged", () => {
+  // Regression (fixed in a78e64e): a FIN-only segment ahead of RCV.NXT was dropped without the
+  // immediate duplicate ACK an out-of-order segment should draw (RFC 5681 4.2).
+  it("FIN out of order -> not taken, immediate ACK of RCV.NXT, state unchanged", () => {
     send(TCP_ACK | TCP_FIN, peer_nxt + 10, our_nxt, PEER_WINDOW, 0, 0);
     expect<bool>(acked_plainly()).toBe(true);
     expect<i32>(tcp_socket_state(h)).toBe(ESTABLISHED);
@@ -738,9 +738,9 @@ describe("tcp states: TIME-WAIT (compact table)", () => {
     expect<bool>(replied(TCP_RST | TCP_ACK)).toBe(true);
   });
 
-  // BUG (RFC 9293 3.10.7.4 fourth check / RFC 5961 4): an old SYN in TIME-WAIT is dropped
-  // silently by time_wait_input; it should draw a (challenge) ACK.
-  xit("an old SYN (at or below RCV.NXT) -> challenge ACK, the entry stays", () => {
+  // Regression (fixed in a78e64e): an old SYN in TIME-WAIT was dropped silently; RFC 9293
+  // 3.10.7.4 (fourth check) and RFC 5961 4 ask for a (challenge) ACK.
+  it("an old SYN (at or below RCV.NXT) -> challenge ACK, the entry stays", () => {
     send_syn_from_peer(TCP_SYN, IRS, 0, PEER_WINDOW);
     expect<bool>(acked_plainly()).toBe(true);
     expect<i32>(time_wait_count()).toBe(1);

@@ -106,13 +106,10 @@ describe("tcp wrap: the peer's IRS just below 2^32", () => {
     expect<i32>(tcp_socket_state(h)).toBe(ESTABLISHED);
   });
 
-  // BUG: tcp_socket_connect sets rcv_adv = 0 and the SYN then records rcv_adv = 0 + window
-  // (RCV.NXT is still 0). syn_sent_input sets RCV.NXT = IRS + 1 but leaves rcv_adv alone, and
-  // send_segment only moves rcv_adv forward (seq_gt). For any IRS in the upper half of the
-  // space, the stale rcv_adv (8192) is "ahead" of RCV.NXT by up to 2^31, so acceptable()
-  // admits segments ~2 GB beyond the real window: an out-of-window RST draws a challenge ACK
-  // instead of being dropped, out-of-window ACKs are processed, and so on.
-  xit("active: a segment beyond our advertised window is not acceptable (IRS in the upper half)", () => {
+  // Regression (fixed in 059f53e): the receive edge used to stay at the value from the SYN
+  // (RCV.NXT 0 + window), so for an IRS in the upper half of the space acceptable() admitted
+  // segments up to 2^31 beyond the real window.
+  it("active: a segment beyond our advertised window is not acceptable (IRS in the upper half)", () => {
     h = active_open(0x90000000, PEER_WINDOW);
     expect<u32>(tcb(h).rcv_adv - tcb(h).rcv_nxt).toBeLessThanOrEqual(8192);
     send(TCP_RST, peer_nxt + 100_000, 0, 0, 0, 0);
