@@ -56,10 +56,10 @@ export function cc_dupack_in_recovery(t: Tcb): void {
   t.cwnd += t.mss;
 }
 
-/** Partial ACK (step 5): deflate by the amount acknowledged, add back one SMSS. */
+/** Partial ACK (step 5): deflate by the amount acknowledged; add back one SMSS if it covered one. */
 export function cc_partial_ack(t: Tcb, acked: u32): void {
   t.cwnd = t.cwnd > acked ? t.cwnd - acked : 0;
-  t.cwnd += t.mss;
+  if (acked >= t.mss) t.cwnd += t.mss;
 }
 
 /** Full ACK ends recovery (step 5, option 1 with the burst guard). */

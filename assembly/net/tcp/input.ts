@@ -264,7 +264,12 @@ function established_input(i: i32, t: Tcb, s: Segment): void {
   }
   if (!acceptable(t, s, seg_len)) {
     count(Counter.tcp_rx_not_acceptable);
-    if (!(s.flags & TCP_RST)) set(t, F_ACK_NOW);
+    if (s.flags & TCP_RST) return;
+    set(t, F_ACK_NOW);
+    // With our window closed nothing is acceptable, but a valid ACK at the edge still
+    // counts (RFC 9293 3.10.7.4): otherwise a full receiver could never see its data acked.
+    if ((s.flags & (TCP_ACK | TCP_SYN)) == TCP_ACK && s.seq == t.rcv_nxt && t.state != SYN_RECEIVED &&
+        !seq_gt(t.rcv_adv, t.rcv_nxt)) ack_input(i, t, s);
     return;
   }
   if (s.flags & TCP_RST) { rst_input(i, t, s); return; }
@@ -312,6 +317,7 @@ function syn_received_ack(i: i32, t: Tcb, s: Segment): bool {
   t.snd_wl2 = s.ack;
   if (t.retries == 0) rtt_sample(t, clock_now() - t.rtt_start);
   t.retries = 0;
+  clear(t, F_RTX); // the SYN-ACK's timer; nothing else is in flight yet
   if (t.parent >= 0) set(t, F_ACCEPTABLE);
   start_keepalive(t);
   return true;

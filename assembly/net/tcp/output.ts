@@ -191,8 +191,10 @@ function output_one(i: i32, t: Tcb): bool {
     // Nagle (RFC 9293 3.7.4): while data is unacknowledged, hold back a small segment.
     if (!has(t, F_NODELAY) && t.snd_nxt != t.snd_una) return false;
     // Sender silly-window avoidance (3.8.6.2.1): a small segment only if it carries all
-    // queued data, or at least half the largest window the peer ever offered.
-    if (len < available && <u32>len < t.max_snd_wnd >> 1) return false;
+    // queued data, or at least half the largest window the peer ever offered. With nothing
+    // in flight no ACK will come to widen the window, so it goes now: this is the RFC's
+    // override, taken at once instead of after a timeout.
+    if (len < available && <u32>len < t.max_snd_wnd >> 1 && in_flight > 0) return false;
   }
   let flags = TCP_ACK;
   if (len > 0 && offset + len == t.send_used) flags |= TCP_PSH;

@@ -64,13 +64,8 @@ describe("tcp timers: retransmission timeout", () => {
     expect<u32>(tcb(h).rto).toBe(3 * RTT);
   });
 
-  // BUG (regression from 059f53e, "the handshake ACK moves SND.UNA itself"): syn_received_ack
-  // now sets SND.UNA = SEG.ACK, so ack_input sees a duplicate ACK instead of new_ack, and the
-  // SYN-ACK's retransmission timer (F_RTX, armed at the SYN for 1 s) is never cancelled. An
-  // idle connection accepted by a listener then takes a spurious RTO 1 s after the SYN:
-  // cwnd collapses to 1 SMSS, ssthresh to 2 SMSS, RTO doubles, retries counts 1; and data sent
-  // before that second is timed against the stale deadline rather than now + RTO.
-  xit("passive open: the SYN-ACK's retransmission timer is cancelled by the handshake's ACK", () => {
+  // Regression (found by this spec, fixed in the TCP core): regression from 059f53e, "the handshake ACK moves SND.UNA itself".
+  it("passive open: the SYN-ACK's retransmission timer is cancelled by the handshake's ACK", () => {
     open_after_rtt(false);
     const cwnd = tcb(h).cwnd;
     poll_at(T0 + 5 * TCP_RTO_INITIAL_MS);
@@ -372,10 +367,8 @@ describe("tcp output: windows", () => {
     tcp_spec_reset(T0);
   });
 
-  // BUG (RFC 9293 3.8.6.1 SHOULD): with our receive window at zero, a segment carrying data is
-  // unacceptable and established_input returns before the ACK check, so a valid ACK it
-  // carries is ignored ("special allowance should be made to accept valid ACKs").
-  xit("a zero receive window still takes the ACK of a data segment", () => {
+  // Regression (found by this spec, fixed in the TCP core): RFC 9293 3.8.6.1 SHOULD.
+  it("a zero receive window still takes the ACK of a data segment", () => {
     h = passive_open(IRS, PEER_WINDOW);
     tcp_socket_set_nodelay(h, true);
     for (let k = 0; k < 8; k++) send(TCP_ACK, peer_nxt + <u32>(k * 1024), iss + 1, PEER_WINDOW, 1024, 1);
@@ -385,10 +378,8 @@ describe("tcp output: windows", () => {
     expect<u32>(tcb(h).snd_una).toBe(iss + 101);
   });
 
-  // BUG (RFC 9293 3.8.6.2.1 (4)): sender SWS avoidance holds a segment smaller than both the MSS
-  // and half the largest window the peer offered, but there is no override timer, so queued
-  // data larger than a small usable window never goes out until the window grows.
-  xit("a small window below MSS and half the peer's largest window is used after the override timeout", () => {
+  // Regression (found by this spec, fixed in the TCP core): RFC 9293 3.8.6.2.1 (4.
+  it("a small window below MSS and half the peer's largest window is used after the override timeout", () => {
     h = passive_open(IRS, 1000); // the SYN offered 65535; the window is now 1000
     tcp_socket_set_nodelay(h, true);
     expect<i32>(tcp_socket_send(h, buf, 3000)).toBe(3000);
