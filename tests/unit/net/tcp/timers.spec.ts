@@ -378,7 +378,7 @@ describe("tcp output: windows", () => {
     expect<u32>(tcb(h).snd_una).toBe(iss + 101);
   });
 
-  // Regression (found by this spec, fixed in the TCP core): RFC 9293 3.8.6.2.1 (4.
+  // Regression (found by this spec, fixed in the TCP core): RFC 9293 3.8.6.2.1 (4), the SWS override.
   it("a small window below MSS and half the peer's largest window is used after the override timeout", () => {
     h = passive_open(IRS, 1000); // the SYN offered 65535; the window is now 1000
     tcp_socket_set_nodelay(h, true);
