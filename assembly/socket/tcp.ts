@@ -183,6 +183,10 @@ export function tcp_socket_recv(handle: i32, data: usize, capacity: i32): i32 {
 /** Half-close: a FIN follows the queued data; reading goes on. */
 export function tcp_socket_shutdown(handle: i32): i32 {
   if (!valid(handle)) return EBADF;
+  return shut_write(handle);
+}
+
+function shut_write(handle: i32): i32 {
   const t = tcb(handle);
   if (has(t, F_SHUT_WR)) return 0;
   const state = t.state;
@@ -218,7 +222,7 @@ export function tcp_socket_close(handle: i32): i32 {
     tcb_abort(handle, 0);
     return 0;
   }
-  if (!has(t, F_SHUT_WR)) tcp_socket_shutdown(handle);
+  if (!has(t, F_SHUT_WR)) shut_write(handle);
   else if (state == FIN_WAIT_2) arm_orphan_timer(t);
   return 0;
 }

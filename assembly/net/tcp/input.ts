@@ -19,7 +19,7 @@ import {
 import { isn_generate } from "./isn";
 import { arm_orphan_timer, challenge_ack, tcb_abort, tcb_close, tcb_enter_time_wait } from "./lifecycle";
 import {
-  arm_retransmit, delay_ack, effective_mss, OUR_WINDOW_SCALE, send_reset, send_segment, send_syn, tcp_output,
+  arm_retransmit, delay_ack, effective_mss, OUR_WINDOW_SCALE, segment_data_max, send_reset, send_segment, send_syn, tcp_output,
 } from "./output";
 import { rtt_reset, rtt_sample } from "./rtt";
 import {
@@ -421,7 +421,8 @@ function retransmit_first(i: i32, t: Tcb): void {
   t.snd_nxt = t.snd_una;
   const window = t.cwnd;
   t.cwnd = t.mss; // room for exactly one segment
-  const len = t.send_used < <i32>t.mss ? t.send_used : <i32>t.mss;
+  const data_max = <i32>segment_data_max(i, t);
+  const len = t.send_used < data_max ? t.send_used : data_max;
   const fin = has(t, F_SHUT_WR) && len == t.send_used && t.state != FIN_WAIT_2;
   let flags = TCP_ACK | (fin ? TCP_FIN : 0);
   if (len > 0 || fin) {

@@ -62,6 +62,19 @@ export function window_update_due(t: Tcb): bool {
   return recv_space(t) - advertised_window(t) >= window_step();
 }
 
+/**
+ * Data bytes the next segment may carry: the peer's MSS covers data and options together
+ * (RFC 6691), so SACK blocks riding on a segment take their room from the data.
+ */
+export function segment_data_max(i: i32, t: Tcb): u32 {
+  if (!has(t, F_SACK)) return t.mss;
+  const blocks = ranges_count(ooo_ranges(i));
+  if (blocks == 0) return t.mss;
+  const fit = has(t, F_TIMESTAMPS) ? 3 : 4;
+  const sack_bytes = <u32>(4 + 8 * (blocks < fit ? blocks : fit));
+  return t.mss > sack_bytes + 64 ? t.mss - sack_bytes : 64;
+}
+
 function fill_sack_blocks(i: i32, t: Tcb): i32 {
   const set_ptr = ooo_ranges(i);
   const total = ranges_count(set_ptr);
@@ -179,15 +192,16 @@ function output_one(i: i32, t: Tcb): bool {
   const window = t.snd_wnd < t.cwnd ? t.snd_wnd : t.cwnd;
   const in_flight = t.snd_nxt - t.snd_una;
   const usable = window > in_flight ? window - in_flight : 0;
+  const data_max = segment_data_max(i, t);
   let len = available;
-  if (<u32>len > t.mss) len = <i32>t.mss;
+  if (<u32>len > data_max) len = <i32>data_max;
   if (<u32>len > usable) len = <i32>usable;
   // The FIN follows the last data byte once the application shut down its side, until it is
   // acknowledged (FIN-WAIT-2 and later).
   const fin = has(t, F_SHUT_WR) && t.state != FIN_WAIT_2 && offset + len == t.send_used;
   if (len == 0 && !fin) return false;
   const retransmission = seq_lt(t.snd_nxt, t.snd_max);
-  if (!fin && <u32>len < t.mss && !retransmission) {
+  if (!fin && <u32>len < data_max && !retransmission) {
     // Nagle (RFC 9293 3.7.4): while data is unacknowledged, hold back a small segment.
     if (!has(t, F_NODELAY) && t.snd_nxt != t.snd_una) return false;
     // Sender silly-window avoidance (3.8.6.2.1): a small segment only if it carries all
