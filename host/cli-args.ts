@@ -22,6 +22,8 @@ export interface UpOptions {
   discard: boolean;
   /** TCP chargen on port 19. */
   chargen: boolean;
+  /** HTTP/1.1 server on port 80 (status page, /bytes/N). */
+  http: boolean;
   profile: Profile;
   dropChance: number;
   corruptChance: number;
@@ -44,6 +46,7 @@ const UP_OPTIONS = {
   echo: { type: 'boolean' },
   discard: { type: 'boolean' },
   chargen: { type: 'boolean' },
+  http: { type: 'boolean' },
   profile: { type: 'string' },
   'drop-chance': { type: 'string' },
   'corrupt-chance': { type: 'string' },
@@ -100,6 +103,7 @@ function parseUp(argv: string[]): Command {
       echo: values.echo === true,
       discard: values.discard === true,
       chargen: values.chargen === true,
+      http: values.http === true,
       dropChance: number(text('drop-chance'), '--drop-chance', 0, 1, false) ?? 0,
       corruptChance: number(text('corrupt-chance'), '--corrupt-chance', 0, 1, false) ?? 0,
       delayMs: number(text('delay'), '--delay', 0, 60_000, true) ?? 0,
@@ -143,6 +147,7 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   if (options.echo) args.push('--echo');
   if (options.discard) args.push('--discard');
   if (options.chargen) args.push('--chargen');
+  if (options.http) args.push('--http');
   add('--profile', options.profile);
   if (options.dropChance) add('--drop-chance', options.dropChance);
   if (options.corruptChance) add('--corrupt-chance', options.corruptChance);
@@ -171,6 +176,8 @@ Options for up:
   --echo                   UDP and TCP echo service on port 7
   --discard                TCP discard service on port 9
   --chargen                TCP character generator on port 19
+  --http                   HTTP/1.1 server on port 80: / and /status (counters and TCP
+                           connections), /bytes/N (N bytes of a test pattern)
   --profile P              tiny | default | desktop (default: default)
   --drop-chance P          drop each frame with chance P (0..1), both directions
   --corrupt-chance P       corrupt one byte of a frame with chance P (0..1)

@@ -24,16 +24,20 @@ const TCP_SERVICES = (o: UpOptions): [boolean, number, number, string][] => [
   [o.chargen, 3, 19, 'chargen'],
 ];
 const UDP_ECHO_PORT = 7;
+const HTTP_PORT = 80;
 
 const DEMO: UpOptions = {
   tap: 'ns0', ip: '192.0.2.2/24', hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
-  profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, allowRootNetns: false,
+  http: true, profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, allowRootNetns: false,
 };
 
 const DEMO_HINTS = `Try, in another terminal (as root):
   ip netns exec netstack-demo ping -c 3 192.0.2.2
   ip netns exec netstack-demo arping -c 3 -I ns0 192.0.2.2
   ip netns exec netstack-demo socat - UDP:192.0.2.2:7        (type a line, it comes back)
+  ip netns exec netstack-demo socat - TCP:192.0.2.2:7        (the same over TCP echo)
+  ip netns exec netstack-demo curl http://192.0.2.2/status   (counters and TCP connections)
+  ip netns exec netstack-demo curl -o /dev/null http://192.0.2.2/bytes/10000000
   ip netns exec netstack-demo ip neigh show dev ns0
 Stop with Ctrl-C (the namespace is then deleted).`;
 
@@ -127,6 +131,10 @@ async function upHere(options: UpOptions): Promise<number> {
     for (const [on, kind, port, name] of TCP_SERVICES(options)) {
       const status = on ? stack.exports.service_tcp(kind, port) : 0;
       if (status < 0) throw new Failure(`TCP ${name} service failed to start on port ${port} (${errnoName(status)})`);
+    }
+    if (options.http) {
+      const status = stack.exports.service_http(HTTP_PORT);
+      if (status < 0) throw new Failure(`HTTP server failed to start on port ${HTTP_PORT} (${errnoName(status)})`);
     }
     stack.start();
     stack.up(0);
