@@ -815,9 +815,6 @@ export function http_poll(): void {
     if (unchecked(phase[handle]) == P_FREE) continue;
     serve(handle);
     if (unchecked(phase[handle]) != P_FREE && finished(handle)) {
-      // Shut down first: tcp_socket_close() alone sends no FIN from ESTABLISHED or CLOSE-WAIT
-      // today (it marks the handle released, then its own shutdown call refuses the handle).
-      tcp_socket_shutdown(handle);
       tcp_socket_close(handle);
       forget(handle);
     }
