@@ -47,7 +47,7 @@ export interface TapRun {
 
 export type TapResult = { skipped: string } | { netns: string; runs: TapRun[] };
 
-function skipReason(): string | null {
+export function skipReason(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return 'needs root (network namespaces and TAP)';
   if (!existsSync('/dev/net/tun')) return '/dev/net/tun missing';
@@ -56,12 +56,12 @@ function skipReason(): string | null {
 }
 
 /** Runs `ip netns exec NS cmd...` with a time limit; resolves to its stdout. */
-async function inNetns(netns: string, args: string[], timeoutMs: number): Promise<string> {
+export async function inNetns(netns: string, args: string[], timeoutMs: number): Promise<string> {
   const { stdout } = await run('ip', ['netns', 'exec', netns, ...args], { cwd: root, timeout: timeoutMs, killSignal: 'SIGKILL' });
   return stdout;
 }
 
-const tsx = (script: string) => [process.execPath, '--import', 'tsx', join(root, 'bench', script)];
+export const tsx = (script: string) => [process.execPath, '--import', 'tsx', join(root, 'bench', script)];
 
 function parsePing(text: string): Ping {
   const counts = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(text);
@@ -71,24 +71,58 @@ function parsePing(text: string): Ping {
   return { sent: Number(counts[1]), received: Number(counts[2]), minMs, avgMs, maxMs };
 }
 
-/** Starts tap-peer.ts in the namespace and waits for "ready"; collects its final JSON line. */
-async function startPeer(netns: string, mode: string, profile: Profile) {
-  const child = spawn('ip', ['netns', 'exec', netns, ...tsx('tap-peer.ts'), mode, TAP, STACK_CIDR, HOST_CIDR, profile, String(PEER_MAX_SECONDS)], {
+export interface Peer {
+  child: ChildProcess;
+  /** Sends one line on the peer's stdin and resolves to the next line it prints (peers with stdin only). */
+  ask(line: string, timeoutMs?: number): Promise<string>;
+  /** SIGTERM (SIGKILL after 5 s); resolves to the peer's last output line as JSON. */
+  stop(): Promise<unknown>;
+}
+
+/**
+ * Starts a bench peer script in the namespace and waits for "ready"; collects its final JSON
+ * line. With `stdin`, the peer also answers one-line requests (see tcp-peer.ts).
+ */
+export async function startScript(netns: string, script: string, args: string[], label: string, stdin = false): Promise<Peer> {
+  const child = spawn('ip', ['netns', 'exec', netns, ...tsx(script), ...args], {
     cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => (out += d));
+  let waiting: ((line: string) => void) | null = null;
+  let consumed = 0;
+  child.stdout!.on('data', (d) => {
+    out += d;
+    if (!waiting) return;
+    const end = out.indexOf('\n', consumed);
+    if (end < 0) return;
+    const line = out.slice(consumed, end);
+    consumed = end + 1;
+    const resolve = waiting;
+    waiting = null;
+    resolve(line);
+  });
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bench: tap-peer (${mode}) not ready in 30 s: ${err.trim()}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`bench: ${label} not ready in 30 s: ${err.trim()}`)), 30_000);
     child.stdout!.on('data', () => out.includes('ready\n') && (clearTimeout(timer), resolve()));
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`bench: tap-peer (${mode}) exited ${code}: ${err.trim()}`))));
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`bench: ${label} exited ${code}: ${err.trim()}`))));
+  }).catch((error: Error) => {
+    child.kill('SIGKILL'); // our own child, by its PID: never leave a peer behind
+    throw error;
   });
+  consumed = out.indexOf('ready\n') + 'ready\n'.length;
+  const ask = (line: string, timeoutMs = 10_000) =>
+    new Promise<string>((resolve, reject) => {
+      if (!child.stdin || child.exitCode !== null) return reject(new Error(`bench: ${label} is not running`));
+      const timer = setTimeout(() => ((waiting = null), reject(new Error(`bench: ${label} did not answer "${line}"`))), timeoutMs);
+      waiting = (answer) => (clearTimeout(timer), resolve(answer));
+      child.stdin.write(`${line}\n`);
+    });
   const stop = async (): Promise<unknown> => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(killer);
@@ -99,7 +133,12 @@ async function startPeer(netns: string, mode: string, profile: Profile) {
       return { output: last, stderr: err.trim() };
     }
   };
-  return { child, stop };
+  return { child, ask, stop };
+}
+
+/** Starts tap-peer.ts in the namespace and waits for "ready"; collects its final JSON line. */
+function startPeer(netns: string, mode: string, profile: Profile) {
+  return startScript(netns, 'tap-peer.ts', [mode, TAP, STACK_CIDR, HOST_CIDR, profile, String(PEER_MAX_SECONDS)], `tap-peer (${mode})`);
 }
 
 async function measure(netns: string, mode: 'netstack' | 'reflector', profile: Profile, live: Set<ChildProcess>): Promise<TapRun> {
@@ -120,8 +159,11 @@ async function measure(netns: string, mode: 'netstack' | 'reflector', profile: P
   }
 }
 
-/** Rounds alternate netstack and reflector, so drift on a busy machine hits both alike. */
-export async function tapBench(profile: Profile, rounds = 3): Promise<TapResult> {
+/**
+ * Runs `body` in a fresh namespace of our own (nsbench-PID[-n]), deleted afterwards even on
+ * error or Ctrl-C; children registered in `live` are killed by PID on the way out.
+ */
+export async function withBenchNetns<T>(body: (netns: string, live: Set<ChildProcess>) => Promise<T>): Promise<T | { skipped: string }> {
   const reason = skipReason();
   if (reason) return { skipped: reason };
   let netns = `nsbench-${process.pid}`;
@@ -148,15 +190,22 @@ export async function tapBench(profile: Profile, rounds = 3): Promise<TapResult>
   try {
     // IPv6 router solicitations and MLD reports would only add noise on the link.
     await inNetns(netns, ['sysctl', '-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1'], 5_000).catch(() => '');
-    const runs: TapRun[] = [];
-    for (let round = 0; round < rounds; round++) {
-      for (const mode of ['netstack', 'reflector'] as const) runs.push(await measure(netns, mode, profile, live));
-    }
-    return { netns, runs };
+    return await body(netns, live);
   } finally {
     for (const child of live) child.kill('SIGKILL');
     netnsDelete(netns);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Rounds alternate netstack and reflector, so drift on a busy machine hits both alike. */
+export async function tapBench(profile: Profile, rounds = 3): Promise<TapResult> {
+  return withBenchNetns(async (netns, live) => {
+    const runs: TapRun[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of ['netstack', 'reflector'] as const) runs.push(await measure(netns, mode, profile, live));
+    }
+    return { netns, runs };
+  });
 }
