@@ -18,7 +18,7 @@ import {
 import { udp_echo_poll, udp_echo_start } from "./app/udp_echo";
 import { tcp_service_start, tcp_services_poll, tcp_services_reset } from "./app/tcp_services";
 import { http_poll, http_reset, http_start } from "./app/http";
-import { tcp_poll, tcp_reset } from "./net/tcp/index";
+import { tcp_flush, tcp_poll, tcp_reset } from "./net/tcp/index";
 import { tcp_set_refuse_with_rst as tcp_set_refuse } from "./net/tcp/input";
 import { time_wait_set_msl } from "./net/tcp/timewait";
 import {
@@ -189,10 +189,12 @@ export function tcp_set_refuse_with_rst(on: i32): void { tcp_set_refuse(on != 0)
 
 // ---- Services ----
 
+/** The built-in applications, then the TCP output their work and the arrivals call for. */
 function run_services(): void {
   udp_echo_poll();
   tcp_services_poll();
   http_poll();
+  tcp_flush();
 }
 
 export function service_udp_echo(port: u32): i32 {

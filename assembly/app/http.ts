@@ -27,7 +27,7 @@ import { CLOSED, FREE, LISTEN, TIME_WAIT } from "../net/tcp/tcb";
 import {
   tcp_slot, tcp_slot_state, tcp_socket_abort, tcp_socket_accept, tcp_socket_close, tcp_socket_events,
   tcp_socket_listen, tcp_socket_open, tcp_socket_recv, tcp_socket_send, tcp_socket_send_space,
-  tcp_socket_set_keepalive, tcp_socket_set_nodelay, tcp_socket_shutdown,
+  tcp_socket_set_keepalive, tcp_socket_shutdown,
   TCP_EV_CLOSED, TCP_EV_ERROR,
 } from "../socket/tcp";
 
@@ -644,7 +644,7 @@ function send_response(handle: i32): bool {
     const left: u64 = <u64>(head_total - head_done) + body_left;
     if (left == 0) return true;
     const space = tcp_socket_send_space(handle);
-    // Full chunks only, unless the rest is smaller: no tiny segments (the socket is NODELAY).
+    // Full chunks only, unless the rest is smaller; Nagle joins chunk tails into full segments.
     if (space <= 0 || (space < CHUNK_BYTES && <u64>space < left)) return false;
     const limit = space < CHUNK_BYTES ? space : CHUNK_BYTES;
     let n = head_total - head_done;
@@ -806,7 +806,6 @@ export function http_poll(): void {
       unchecked((request_used[accepted] = 0));
       unchecked((peer_eof[accepted] = false));
       unchecked((skip_bytes[accepted] = 0));
-      tcp_socket_set_nodelay(accepted, true);
       // A peer that vanishes is found by keepalive (the TCP layer's timers), not held forever.
       tcp_socket_set_keepalive(accepted, true);
     }

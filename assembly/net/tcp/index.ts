@@ -4,6 +4,7 @@ import { isn_reset } from "./isn";
 import { lifecycle_reset } from "./lifecycle";
 import { tcp_timers } from "./timers";
 import { time_wait_poll, time_wait_reset } from "./timewait";
+export { tcp_flush } from "./output";
 
 export function tcp_reset(now: u32): void {
   tcb_reset_all();

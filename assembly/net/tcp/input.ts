@@ -3,7 +3,7 @@
 // the RFC's order; each early return is one reason, counted.
 import { TCP_CONNECTION_COUNT, TCP_DELAYED_ACK_MS, TCP_KEEPALIVE_IDLE_MS, TCP_RECV_BUFFER_BYTES, TCP_SEND_BUFFER_BYTES } from "../../config";
 import { Counter, count } from "../../lib/counters";
-import { ranges_add, ranges_count, ranges_shift, ranges_take_front } from "../../lib/ranges";
+import { ranges_add, ranges_count, ranges_end, ranges_shift, ranges_skip, ranges_start, ranges_take_front } from "../../lib/ranges";
 import { ring_write } from "../../lib/ring";
 import { seq_ge, seq_gt, seq_in, seq_le, seq_lt } from "../../lib/seq";
 import { ipv4_dst, ipv4_src } from "../../wire/ipv4";
@@ -26,7 +26,7 @@ import {
   Tcb, tcb, tcb_alloc, recv_ring, ooo_ranges, sack_ranges, has, set, clear, can_receive,
   CLOSED, CLOSE_WAIT, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN, SYN_RECEIVED, SYN_SENT, TIME_WAIT,
   F_ACCEPTABLE, F_ACK_NOW, F_APP_CLOSED, F_FIN_RCVD, F_KEEPALIVE, F_NODELAY, F_PERSIST, F_RTT_TIMING, F_RTX, F_SACK, F_SHUT_WR,
-  F_SYN_WS, F_TIMESTAMPS,
+  F_OUTPUT, F_SYN_WS, F_TIMESTAMPS,
 } from "./tcb";
 import { time_wait_find, time_wait_input } from "./timewait";
 import { ECONNREFUSED, ECONNRESET } from "../../socket/errno";
@@ -114,7 +114,9 @@ export function rx_tcp(iface: i32, ip: usize, bytes: usize, len: i32, delivery: 
   const t = tcb(i);
   if (t.state == SYN_SENT) syn_sent_input(i, t, s);
   else established_input(i, t, s);
-  if (tcb(i).state >= SYN_RECEIVED) tcp_output(i);
+  // Output waits for tcp_flush, after the applications had their turn: the ACK then carries
+  // their reply and the window they freed, instead of going out alone first.
+  if (tcb(i).state >= SYN_RECEIVED) set(tcb(i), F_OUTPUT);
 }
 
 /** Options both sides agreed on, from the peer's SYN (RFC 7323 2.2, RFC 2018 2). */
@@ -381,7 +383,7 @@ function new_ack(i: i32, t: Tcb, s: Segment): void {
     } else {
       // Partial ACK (RFC 6582 3.2 step 5): the next hole goes out at once.
       cc_partial_ack(t, acked);
-      retransmit_first(i, t);
+      retransmit_at(i, t, 0);
     }
   } else {
     t.dupacks = 0;
@@ -401,37 +403,79 @@ function our_fin_acknowledged(i: i32, t: Tcb): void {
   else if (t.state == LAST_ACK) tcb_close(i, 0);
 }
 
-/** RFC 5681 2: no data, no SYN/FIN, same window, data outstanding. */
+/**
+ * RFC 5681 2: no data, no SYN/FIN, same window, data outstanding. With SACK the window may
+ * differ (RFC 6675 2: an ACK carrying SACK information counts): receivers that auto-tune
+ * their window change it on every ACK, and fast retransmit must still trigger.
+ */
 function duplicate_ack(i: i32, t: Tcb, s: Segment): void {
-  if (s.data_len != 0 || (s.flags & (TCP_SYN | TCP_FIN)) != 0) return;
-  if ((s.window << t.snd_wscale) != t.snd_wnd || t.snd_max == t.snd_una) return;
+  if (s.data_len != 0 || (s.flags & (TCP_SYN | TCP_FIN)) != 0 || t.snd_max == t.snd_una) return;
+  const sack_info = has(t, F_SACK) && options.sack_count > 0;
+  if (!sack_info && (s.window << t.snd_wscale) != t.snd_wnd) return;
   t.dupacks++;
   if (in_recovery(t)) {
     cc_dupack_in_recovery(t);
-  } else if (t.dupacks == 3) {
+    // Each duplicate means a segment left the network: send the next hole in its place.
+    if (sack_info) retransmit_next_hole(i, t);
+  } else if (t.dupacks == duplicate_threshold(t)) {
     count(Counter.tcp_tx_fast_retransmits);
     cc_enter_recovery(t);
-    retransmit_first(i, t);
+    t.high_rxt = t.snd_una;
+    retransmit_at(i, t, 0);
   }
 }
 
-/** Sends one segment from SND.UNA (or the first byte the peer has not SACKed). */
-function retransmit_first(i: i32, t: Tcb): void {
-  const saved = t.snd_nxt;
-  t.snd_nxt = t.snd_una;
-  const window = t.cwnd;
-  t.cwnd = t.mss; // room for exactly one segment
-  const data_max = <i32>segment_data_max(i, t);
-  const len = t.send_used < data_max ? t.send_used : data_max;
-  const fin = has(t, F_SHUT_WR) && len == t.send_used && t.state != FIN_WAIT_2;
-  let flags = TCP_ACK | (fin ? TCP_FIN : 0);
-  if (len > 0 || fin) {
-    if (send_segment(i, t, t.snd_una, flags, 0, len)) count(Counter.tcp_tx_retransmits);
-    clear(t, F_RTT_TIMING);
+/**
+ * Duplicate ACKs that mean loss: 3 (RFC 5681), or fewer when so little is in flight that 3
+ * can never come and no new data can go out to draw them (early retransmit, RFC 5827 3.1).
+ * Until then each duplicate lets one new segment out (limited transmit, RFC 3042; output.ts).
+ */
+function duplicate_threshold(t: Tcb): u32 {
+  const outstanding = (t.snd_max - t.snd_una + t.mss - 1) / t.mss;
+  const unsent = <u32>t.send_used > t.snd_max - t.snd_una;
+  const window_open = seq_gt(t.snd_una + t.snd_wnd, t.snd_max);
+  // A lone segment draws no duplicates of its own: early retransmit needs two (RFC 5827 3.1).
+  if (outstanding >= 2 && outstanding < 4 && !(unsent && window_open)) return outstanding - 1;
+  return 3;
+}
+
+/** Start of the first SACKed range beyond offset, or the end of the send ring's data. */
+function next_sacked(i: i32, t: Tcb, offset: i32): i32 {
+  const sack = sack_ranges(i);
+  for (let k = 0; k < ranges_count(sack); k++) {
+    if (ranges_start(sack, k) > offset) return ranges_start(sack, k);
   }
-  t.cwnd = window;
-  t.snd_nxt = saved;
+  return t.send_used;
+}
+
+/**
+ * Retransmits one segment starting offset bytes after SND.UNA, stopping short of SACKed data,
+ * with the FIN if it reaches the end of a shut-down stream. Records how far retransmission got.
+ */
+function retransmit_at(i: i32, t: Tcb, offset: i32): void {
+  let len = next_sacked(i, t, offset) - offset;
+  const data_max = <i32>segment_data_max(i, t);
+  if (len > data_max) len = data_max;
+  if (len < 0) len = 0;
+  const fin = has(t, F_SHUT_WR) && offset + len == t.send_used && t.state != FIN_WAIT_2;
+  if (len == 0 && !fin) return;
+  if (send_segment(i, t, t.snd_una + <u32>offset, TCP_ACK | (fin ? TCP_FIN : 0), offset, len)) {
+    count(Counter.tcp_tx_retransmits);
+    const end = t.snd_una + <u32>(offset + len);
+    if (seq_gt(end, t.high_rxt)) t.high_rxt = end;
+  }
+  clear(t, F_RTT_TIMING); // Karn
   arm_retransmit(t);
+}
+
+/** RFC 6675 NextSeg, simplified: the first unSACKed bytes above what was retransmitted. */
+function retransmit_next_hole(i: i32, t: Tcb): void {
+  const sack = sack_ranges(i);
+  const n = ranges_count(sack);
+  if (n == 0) return;
+  let from = seq_gt(t.high_rxt, t.snd_una) ? <i32>(t.high_rxt - t.snd_una) : 0;
+  from = ranges_skip(sack, from);
+  if (from < ranges_end(sack, n - 1)) retransmit_at(i, t, from);
 }
 
 /** RFC 9293 3.10.7.4: take the window from the newest segment only (SND.WL1/WL2). */

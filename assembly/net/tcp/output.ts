@@ -1,6 +1,6 @@
 // TCP output: what a connection may send now (window, congestion window, Nagle and
 // silly-window avoidance) and how a segment is built in a pool buffer with its options.
-import { ETH_MTU, TCP_RECV_BUFFER_BYTES, TCP_SEND_BUFFER_BYTES } from "../../config";
+import { ETH_MTU, TCP_CONNECTION_COUNT, TCP_RECV_BUFFER_BYTES, TCP_SEND_BUFFER_BYTES } from "../../config";
 import { Counter, count } from "../../lib/counters";
 import { pool_alloc, POOL_NONE } from "../../lib/pool";
 import { ranges_count, ranges_end, ranges_recent, ranges_skip, ranges_start } from "../../lib/ranges";
@@ -16,7 +16,7 @@ import { ipv4_payload, route_iface, tx_ipv4 } from "../ipv4";
 import {
   Tcb, tcb, send_ring, ooo_ranges, sack_ranges, has, set, clear,
   F_ACK_NOW, F_DELACK, F_NODELAY, F_PERSIST, F_RTT_TIMING, F_RTX, F_SACK, F_SHUT_WR, F_SYN_WS,
-  F_TIMESTAMPS, F_WINDOW_UPDATE, ESTABLISHED, FIN_WAIT_2, LAST_ACK, SYN_RECEIVED, SYN_SENT,
+  F_RECOVERY, F_TIMESTAMPS, F_WINDOW_UPDATE, F_OUTPUT, ESTABLISHED, FIN_WAIT_2, LAST_ACK, SYN_RECEIVED, SYN_SENT,
 } from "./tcb";
 
 /** The MSS we announce: the interface MTU less the IPv4 and TCP headers (RFC 9293 3.7.1). */
@@ -189,7 +189,9 @@ function output_one(i: i32, t: Tcb): bool {
   const offset = <i32>(t.snd_nxt - t.snd_una);
   let available = t.send_used - offset;
   if (available < 0) available = 0;
-  const window = t.snd_wnd < t.cwnd ? t.snd_wnd : t.cwnd;
+  // Limited transmit (RFC 3042): the first two duplicate ACKs each let one more segment out.
+  const cwnd = !has(t, F_RECOVERY) && t.dupacks > 0 && t.dupacks < 3 ? t.cwnd + t.dupacks * t.mss : t.cwnd;
+  const window = t.snd_wnd < cwnd ? t.snd_wnd : cwnd;
   const in_flight = t.snd_nxt - t.snd_una;
   const usable = window > in_flight ? window - in_flight : 0;
   const data_max = segment_data_max(i, t);
@@ -245,6 +247,16 @@ export function tcp_output(i: i32): void {
     t.rtx_at = clock_now() + t.rto;
     set(t, F_RTX | F_PERSIST);
     clock_wake_at(t.rtx_at);
+  }
+}
+
+/** Runs the output that segment arrivals asked for (F_OUTPUT), once per connection. */
+export function tcp_flush(): void {
+  for (let i = 0; i < TCP_CONNECTION_COUNT; i++) {
+    const t = tcb(i);
+    if (!has(t, F_OUTPUT)) continue;
+    clear(t, F_OUTPUT);
+    tcp_output(i);
   }
 }
 

@@ -41,6 +41,7 @@ import { RANGES_BYTES, ranges_reset } from "../../lib/ranges";
 @inline export const F_SYN_WS: u32 = 1 << 13;      // window scaling agreed
 @inline export const F_PERSIST: u32 = 1 << 14;     // the armed F_RTX timer is the persist timer
 @inline export const F_WINDOW_UPDATE: u32 = 1 << 15; // the app freed receive space worth announcing
+@inline export const F_OUTPUT: u32 = 1 << 16;      // a segment arrived: run output at the next flush
 
 @unmanaged export class Tcb {
   state: i32;
@@ -107,6 +108,8 @@ import { RANGES_BYTES, ranges_reset } from "../../lib/ranges";
   ssthresh: u32;
   dupacks: u32;
   recover: u32;
+  /** Highest sequence retransmitted during this recovery (RFC 6675 HighRxt). */
+  high_rxt: u32;
   acked_in_ca: u32;
 }
 

@@ -6,7 +6,7 @@ import { TCP_MSL_MS } from "../../../assembly/config";
 import { rx_arp } from "../../../assembly/net/arp";
 import { clock_set } from "../../../assembly/net/clock";
 import { Delivery } from "../../../assembly/net/ipv4";
-import { tcp_poll, tcp_reset } from "../../../assembly/net/tcp/index";
+import { tcp_flush, tcp_poll, tcp_reset } from "../../../assembly/net/tcp/index";
 import { rx_tcp, tcp_set_refuse_with_rst } from "../../../assembly/net/tcp/input";
 import { isn_generate } from "../../../assembly/net/tcp/isn";
 import { lifecycle_reset } from "../../../assembly/net/tcp/lifecycle";
@@ -157,6 +157,7 @@ export function send(flags: u32, seq: u32, ack: u32, window: u32, len: i32, seed
   ipv4_emit(datagram, 20 + header + len, 1, true, 64, IP_PROTO_TCP, PEER_ADDR, OUR_ADDR);
   options_len = 0;
   rx_tcp(0, datagram, tcp, header + len, Delivery.UNICAST);
+  tcp_flush(); // as the module's rx() does after its services
 }
 
 /** The peer's SYN with the syn_* options. */
