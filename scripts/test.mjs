@@ -40,9 +40,13 @@ if (!wanted('tests/unit')) {
   console.log('\n== unit specs: skipped, as-pect.config.js does not exist yet');
 }
 
-const files = testFiles('tests').map((path) => relative('.', path)).filter((path) => prefixes.length === 0 || prefixes.some((p) => path === p || path.startsWith(`${p}/`)));
+// A prefix matches a directory, a whole file name, or a file name without ".test.ts".
+const matches = (path, p) => path === p || path.startsWith(`${p}/`) || path === `${p}.test.ts`;
+const files = testFiles('tests').map((path) => relative('.', path)).filter((path) => prefixes.length === 0 || prefixes.some((p) => matches(path, p)));
 if (files.length === 0) {
   console.log('\n== node:test suites: none found');
+  // Asking for suites that do not exist is a mistake, not a pass.
+  if (prefixes.length > 0 && !wanted('tests/unit')) failed = true;
 } else {
   run(`node:test suites (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]);
 }
