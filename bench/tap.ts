@@ -81,7 +81,7 @@ export interface Peer {
 
 /**
  * Starts a bench peer script in the namespace and waits for "ready"; collects its final JSON
- * line. With `stdin`, the peer also answers one-line requests (see tcp-peer.ts).
+ * line. With `stdin`, the peer also answers one-line requests (see peer.ts).
  */
 export async function startScript(netns: string, script: string, args: string[], label: string, stdin = false): Promise<Peer> {
   const child = spawn('ip', ['netns', 'exec', netns, ...tsx(script), ...args], {
@@ -136,9 +136,9 @@ export async function startScript(netns: string, script: string, args: string[],
   return { child, ask, stop };
 }
 
-/** Starts tap-peer.ts in the namespace and waits for "ready"; collects its final JSON line. */
+/** Starts peer.ts in the namespace and waits for "ready"; collects its final JSON line. */
 function startPeer(netns: string, mode: string, profile: Profile) {
-  return startScript(netns, 'tap-peer.ts', [mode, TAP, STACK_CIDR, HOST_CIDR, profile, String(PEER_MAX_SECONDS)], `tap-peer (${mode})`);
+  return startScript(netns, 'peer.ts', [mode, TAP, STACK_CIDR, HOST_CIDR, profile, String(PEER_MAX_SECONDS)], `peer (${mode})`);
 }
 
 async function measure(netns: string, mode: 'netstack' | 'reflector', profile: Profile, live: Set<ChildProcess>): Promise<TapRun> {

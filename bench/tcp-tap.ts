@@ -3,7 +3,7 @@
 // end even on error or Ctrl-C. Addresses from 192.0.2.0/24 only; every client is bounded in
 // bytes or count and in time.
 //
-// Per profile, one stack process (tcp-peer.ts) serves every run, so its heap probe brackets
+// Per profile, one stack process (peer.ts) serves every run, so its heap probe brackets
 // them all:
 //   push   kernel -> stack: tcp-client.ts writes into discard (9) until the stack acknowledged all
 //   pull   stack -> kernel: tcp-client.ts reads from chargen (19)
@@ -162,7 +162,7 @@ async function warmUp(netns: string): Promise<void> {
 }
 
 async function reflectorRate(netns: string, live: Set<ChildProcess>): Promise<Reflector | { error: string }> {
-  const peer = await startScript(netns, 'tcp-peer.ts', peerArgs('reflector', 'default'), 'tcp-peer (reflector)', true);
+  const peer = await startScript(netns, 'peer.ts', peerArgs('reflector', 'default'), 'peer (reflector)', true);
   live.add(peer.child);
   try {
     await warmUp(netns);
@@ -181,7 +181,7 @@ async function reflectorRate(netns: string, live: Set<ChildProcess>): Promise<Re
 }
 
 async function profileRuns(netns: string, profile: Profile, live: Set<ChildProcess>): Promise<TcpTapProfile> {
-  const peer = await startScript(netns, 'tcp-peer.ts', peerArgs('netstack', profile), `tcp-peer (${profile})`, true);
+  const peer = await startScript(netns, 'peer.ts', peerArgs('netstack', profile), `peer (${profile})`, true);
   live.add(peer.child);
   try {
     await warmUp(netns);

@@ -1,9 +1,10 @@
-// Child process of the TCP TAP benchmark, started with `ip netns exec` inside the benchmark's
-// own namespace: opens a TAP, gives the kernel side its address, and answers on it with either
-// the netstack module running its TCP services (echo 7, discard 9, chargen 19, as
+// Child process of the TAP benchmarks, started with `ip netns exec` inside the benchmark's own
+// namespace: opens a TAP, gives the kernel side its address, and answers on it with either the
+// netstack module running its services (UDP echo 7; TCP echo 7, discard 9, chargen 19, as
 // `netstack up --echo --discard --chargen` does) or the raw reflector (bench/reflect.ts).
+// Both use the same TapNic, so the comparison is the module + runtime against no stack.
 //
-// Usage: tcp-peer.ts netstack|reflector TAP STACK_CIDR HOST_CIDR PROFILE MAX_SECONDS
+// Usage: peer.ts netstack|reflector TAP STACK_CIDR HOST_CIDR PROFILE MAX_SECONDS
 // Prints "ready" once answering. Each line "stats" on stdin is answered with one JSON line
 // (TAP frame counts, module counters, reflected frames). On SIGTERM (or after MAX_SECONDS)
 // prints one final JSON line, which also has the heap probe before and after, and exits.
@@ -23,7 +24,7 @@ const [mode, tapName, stackCidr, hostCidr, profile, maxSeconds] = process.argv.s
 
 // Belt and braces: the parent already runs us through `ip netns exec`.
 if (looksLikeHostNetns(tapName)) {
-  process.stderr.write('tcp-peer: refusing to run in the initial network namespace\n');
+  process.stderr.write('peer: refusing to run in the initial network namespace\n');
   process.exit(2);
 }
 
@@ -38,9 +39,10 @@ if (mode === 'netstack') {
   stack = await Stack.load({ profile: profile as Profile, seed: 42, log: () => {} });
   stack.attach(0, tap);
   stack.configure(0, { mac: formatMac(...parseMac(MAC)), ip: stackCidr });
+  if (stack.exports.service_udp_echo(7) < 0) throw new Error('peer: UDP echo service did not start');
   for (const [kind, port] of SERVICES) {
     const status = stack.exports.service_tcp(kind, port);
-    if (status < 0) throw new Error(`tcp-peer: TCP service ${kind} did not start on port ${port} (${status})`);
+    if (status < 0) throw new Error(`peer: TCP service ${kind} did not start on port ${port} (${status})`);
   }
   stack.start();
   stack.up(0);
