@@ -80,7 +80,8 @@ export class Socket extends Duplex {
     private readonly stack: Stack,
     options: SocketOptions & { handle?: number } = {},
   ) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? false });
+    // 'close' is emitted by _destroy, with Node's hadError argument (net.Socket does the same).
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false });
     if (options.handle !== undefined) this.adopt(options.handle);
   }
 
@@ -193,6 +194,7 @@ export class Socket extends Duplex {
     this.writing = null;
     pending?.callback(error ?? tcpError(Errno.EPIPE, 'write'));
     callback(error);
+    process.nextTick(() => this.emit('close', error !== null));
   }
 
   /** Takes over an accepted connection's handle. */

@@ -2,6 +2,7 @@
 // character generator (RFC 864). They run inside the module, so they behave the same on a
 // board. Connections are tracked by handle (a handle is a connection slot).
 import { TCP_CONNECTION_COUNT } from "../config";
+import { copy } from "../lib/bytes";
 import {
   tcp_socket_accept, tcp_socket_close, tcp_socket_listen, tcp_socket_open, tcp_socket_recv, tcp_socket_send,
   tcp_socket_send_space, tcp_socket_events, TCP_EV_CLOSED, TCP_EV_EOF, TCP_EV_ERROR,
@@ -24,6 +25,7 @@ const pattern_at = new StaticArray<i32>(TCP_CONNECTION_COUNT);
 const chunk: usize = memory.data(CHUNK_BYTES, 8);
 
 export function tcp_services_reset(): void {
+  for (let k = 0; k < PRINTABLE * 2; k++) store<u8>(alphabet + <usize>k, <u8>(32 + k % PRINTABLE));
   for (let k = 0; k < SERVICE_KINDS; k++) unchecked((listeners[k] = -1));
   for (let i = 0; i < TCP_CONNECTION_COUNT; i++) unchecked((kind_of[i] = 0));
 }
@@ -48,13 +50,24 @@ export function tcp_service_start(kind: i32, port: u32, backlog: i32): i32 {
   return 0;
 }
 
-/** The byte of the chargen pattern at position n: line n / 74 starts one character later. */
-function pattern_byte(n: i32): u8 {
-  const line = n / (LINE_CHARS + 2);
-  const column = n % (LINE_CHARS + 2);
-  if (column == LINE_CHARS) return 13;
-  if (column == LINE_CHARS + 1) return 10;
-  return <u8>(32 + (line + column) % PRINTABLE);
+/** The printable characters twice over: line k of the pattern is 72 bytes from offset k % 95. */
+const alphabet: usize = memory.data(PRINTABLE * 2, 8);
+@inline const CYCLE_BYTES: i32 = PRINTABLE * (LINE_CHARS + 2);
+
+/** Writes n bytes of the endless chargen pattern, starting at position at, into dst. */
+function fill_pattern(dst: usize, at: i32, n: i32): void {
+  let out = 0;
+  while (out < n) {
+    const line = at / (LINE_CHARS + 2);
+    const column = at % (LINE_CHARS + 2);
+    let take = LINE_CHARS + 2 - column;
+    if (take > n - out) take = n - out;
+    const chars = column < LINE_CHARS ? min(take, LINE_CHARS - column) : 0;
+    if (chars > 0) copy(dst + <usize>out, alphabet + <usize>(line % PRINTABLE + column), chars);
+    for (let k = chars; k < take; k++) store<u8>(dst + <usize>(out + k), column + k == LINE_CHARS ? 13 : 10);
+    out += take;
+    at = (at + take) % CYCLE_BYTES;
+  }
 }
 
 function serve(handle: i32, kind: i32): void {
@@ -62,11 +75,11 @@ function serve(handle: i32, kind: i32): void {
     let space = tcp_socket_send_space(handle);
     while (space > 0) {
       const n = space < CHUNK_BYTES ? space : CHUNK_BYTES;
-      let at = unchecked(pattern_at[handle]);
-      for (let k = 0; k < n; k++) store<u8>(chunk + <usize>k, pattern_byte((at + k) % (PRINTABLE * (LINE_CHARS + 2))));
+      const at = unchecked(pattern_at[handle]);
+      fill_pattern(chunk, at, n);
       const sent = tcp_socket_send(handle, chunk, n);
       if (sent <= 0) break;
-      unchecked((pattern_at[handle] = (at + sent) % (PRINTABLE * (LINE_CHARS + 2))));
+      unchecked((pattern_at[handle] = (at + sent) % CYCLE_BYTES));
       space -= sent;
     }
     // chargen ignores what it receives, but reads it so the window stays open.

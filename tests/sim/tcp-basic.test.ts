@@ -156,3 +156,21 @@ test('every slot in use: the next connect fails with EMFILE', async () => {
   assert.deepEqual(codes, ['EMFILE']);
   for (const socket of sockets) socket.destroy();
 });
+
+test("'close' carries Node's hadError: false after a clean end, true after a reset", async () => {
+  const { clock, a, b } = await pair();
+  assert.equal(a.stack.exports.service_tcp(1, 7), 0);
+  const clean = connect(b.stack, { host: A_IP, port: 7 });
+  clean.resume();
+  let cleanHadError: boolean | undefined;
+  clean.on('close', (hadError: boolean) => (cleanHadError = hadError));
+  clean.end('bye');
+  assert.ok(await run(clock, () => cleanHadError !== undefined, 5_000));
+  assert.equal(cleanHadError, false);
+  const refused = connect(b.stack, { host: A_IP, port: 4444 });
+  refused.on('error', () => {});
+  let refusedHadError: boolean | undefined;
+  refused.on('close', (hadError: boolean) => (refusedHadError = hadError));
+  assert.ok(await run(clock, () => refusedHadError !== undefined, 5_000));
+  assert.equal(refusedHadError, true);
+});
