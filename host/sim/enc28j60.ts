@@ -563,7 +563,8 @@ export class Enc28j60 {
     this.tx = { doneAtNs, toNic: built.toNic, wire: built.wire, tsv: built.tsv, abort, lateCollision, timer: null };
     if (this.clock && doneAtNs > this.nowNs) {
       const tx = this.tx;
-      tx.timer = this.clock.setTimer((doneAtNs - this.nowNs) / 1e6, () => {
+      // Relative to the clock, which may lag chip time by the SPI bytes it has not seen.
+      tx.timer = this.clock.setTimer((doneAtNs - this.clock.now() * 1e6) / 1e6, () => {
         if (this.tx !== tx) return;
         this.nowNs = Math.max(this.nowNs, tx.doneAtNs); // the timer firing means the time has passed
         this.sync();
