@@ -21,7 +21,13 @@
  *   before the nic (a host-supplied FCS is checked: TSV bit 20), giant abort, 7-byte TSV at
  *   ETXND+1, TXRTS clear, TXIF / TXERIF / TXABRT, TXDIS / PLOOPBK, half-duplex self-receive
  *   (PDPXMD=0 and HDLDIS=0, or PLOOPBK).
- * - DMA copy and checksum (instant), INT output (INT = INTIE && EIE & EIR & 0x7B), soft reset.
+ *   With the link down a transmission completes normally but nothing reaches the nic.
+ * - DMA copy and checksum (instant), INT output (INT = INTIE && EIE & EIR & 0x7B, mirrored in
+ *   ESTAT.INT, gated by INTIE: unverified, §9), soft reset.
+ *
+ * Files: enc28j60-regs.ts (map, reset values, write masks), enc28j60-phy.ts (PHY registers and
+ * link rules), enc28j60-frame.ts (FCS, filters), enc28j60-packets.ts (RX ring write, RSV, TX
+ * frame and TSV), enc28j60-spi.ts (a minimal host-side SPI driver used by the tests).
  * - Errata switches (off by default): #14 even ERXRDPT corrupts the next packet's header, #5 an
  *   ERXST/ERXND write loads 0x0000 into the write pointer when ERXST ≠ 0, #12/#13 injected late
  *   collision aborts (TSV bit 29, TXERIF, TXRTS stuck, TX wedged until a TXRST pulse). The
@@ -43,7 +49,8 @@
  * buffer (unverified on silicon, §9).
  */
 import type { Clock, Nic } from '../runtime.ts';
-import { fcsOk, filterAccepts, withFcs } from './enc28j60-frame.ts';
+import { filterAccepts, withFcs } from './enc28j60-frame.ts';
+import { buildTx, writeRxPacket } from './enc28j60-packets.ts';
 import { Phy } from './enc28j60-phy.ts';
 import * as R from './enc28j60-regs.ts';
 
@@ -414,8 +421,10 @@ export class Enc28j60 {
       this.startMii(false);
     }
     if (old & ~now & R.MIISCAN) {
+      // Stopping a scan ends it at once (silicon finishes the cycle in flight: not modelled).
       this.scanning = false;
-      this.regs[R.regIndex(3, R.MISTAT)] &= ~(R.SCAN | R.NVALID);
+      if (this.mii && !this.mii.write) this.mii = null;
+      if (!this.mii) this.regs[R.regIndex(3, R.MISTAT)] &= ~(R.SCAN | R.NVALID | R.BUSY);
     }
   }
 
@@ -495,43 +504,17 @@ export class Enc28j60 {
       this.regs[R.EIR] |= R.RXERIF;
       return;
     }
-    const start = this.get16(0, R.ERXST);
-    const size = ((this.get16(0, R.ERXND) - start) & 0x1fff) + 1;
-    const offset = (p: number) => (p - start) & 0x1fff;
+    const ring = { start: this.get16(0, R.ERXST), end: this.get16(0, R.ERXND) };
     const wp = this.get16(0, R.ERXWRPT);
     const rd = this.get16(0, R.ERXRDPT);
-    const w = offset(wp);
-    const r = offset(rd);
-    // Free space as in DS §7.2.4: hardware never writes the byte at ERXRDPT.
-    const free = w > r ? size - 1 - (w - r) : w === r ? size - 1 : r - w - 1;
-    const need = 6 + wire.length;
-    if (need > free) {
+    const corrupt = this.errata.evenErxrdpt && (rd & 1) === 0;
+    const next = writeRxPacket(this.buffer, ring, wp, rd, wire, corrupt);
+    if (next < 0) {
       this.stats.rxRingFull++;
       this.regs[R.EIR] |= R.RXERIF;
       return;
     }
-    const next = (start + (((w + need + 1) & ~1) % size)) & 0x1fff; // packets start even
-    const header = new Uint8Array(6);
-    header[0] = next & 0xff;
-    header[1] = next >> 8;
-    header[2] = wire.length & 0xff;
-    header[3] = wire.length >> 8;
-    header.set(rsvStatus(wire), 4);
-    if (this.errata.evenErxrdpt && (rd & 1) === 0) {
-      // #14: the ring logic misbehaves with an even ERXRDPT; model it as a corrupt header.
-      this.warn('errata14-corrupt', `packet at 0x${wp.toString(16)} written with a corrupt header (even ERXRDPT)`);
-      header.set([rd & 0xff, rd >> 8, 0, 0, 0, 0]);
-      header[2] = wire.length & 0xff;
-      header[3] = wire.length >> 8;
-    }
-    let p = wp;
-    const end = this.get16(0, R.ERXND);
-    for (const bytes of [header, wire]) {
-      for (const b of bytes) {
-        this.buffer[p] = b;
-        p = p === end ? start : (p + 1) & 0x1fff;
-      }
-    }
+    if (corrupt) this.warn('errata14-corrupt', `packet at 0x${wp.toString(16)} written with a corrupt header (even ERXRDPT)`);
     this.set16(0, R.ERXWRPT, next);
     this.regs[countIdx]++;
     this.regs[R.EIR] |= R.PKTIF;
@@ -575,7 +558,7 @@ export class Enc28j60 {
 
   private finishTx(): void {
     const tx = this.tx!;
-    this.tx = null;
+    this.cancelTx(); // also drops the completion timer when SPI polling got here first
     const etxnd = this.get16(0, R.ETXND);
     tx.tsv.forEach((b, i) => (this.buffer[(etxnd + 1 + i) & 0x1fff] = b)); // TSV wrap at 0x1FFF is unverified
     if (tx.abort) {
@@ -626,62 +609,4 @@ export class Enc28j60 {
     this.cancelTx();
     if (this.nic) this.nic.onFrame = null;
   }
-}
-
-/** RSV bits 16..31 (header bytes +4, +5) for a received frame with FCS (§3 RSV bits). */
-function rsvStatus(wire: Uint8Array): [number, number] {
-  const type = (wire[12] << 8) | wire[13];
-  const broadcast = wire.subarray(0, 6).every((b) => b === 0xff);
-  const multicast = !broadcast && (wire[0] & 1) === 1; // broadcast sets bit 25 only (? in §3)
-  const low = 0x80 | (type > 1500 ? 0x40 : 0); // 23 received OK, 22 length out of range
-  const high = (multicast ? 0x01 : 0) | (broadcast ? 0x02 : 0) | (type === 0x8808 ? 0x08 : 0) | (type === 0x8100 ? 0x40 : 0);
-  return [low, high];
-}
-
-/**
- * The TX path's frame and TSV for the packet at ETXST..ETXND (§4): control byte, padding and
- * CRC from the override or MACON3, giant check. TSV counts include padding and FCS (unverified).
- */
-export function buildTx(buffer: Uint8Array, etxst: number, etxnd: number, macon3: number, mamxfl: number) {
-  const control = buffer[etxst];
-  const length = (etxnd - etxst) & 0x1fff;
-  const frame = new Uint8Array(length);
-  for (let i = 0; i < length; i++) frame[i] = buffer[(etxst + 1 + i) & 0x1fff];
-  let padTo = 0;
-  let crc: boolean;
-  let huge: boolean;
-  if (control & 0x01) {
-    padTo = control & 0x04 ? 60 : 0; // PPADEN
-    crc = (control & 0x02) !== 0; // PCRCEN
-    huge = (control & 0x08) !== 0; // PHUGEEN
-  } else {
-    const padcfg = macon3 >> R.PADCFG_SHIFT;
-    crc = (macon3 & R.TXCRCEN) !== 0;
-    huge = (macon3 & R.HFRMEN) !== 0;
-    if (padcfg & 1) {
-      crc = true; // every padding mode appends a CRC
-      const vlan = frame.length >= 14 && frame[12] === 0x81 && frame[13] === 0x00;
-      padTo = padcfg === 0b001 ? 60 : padcfg === 0b101 ? (vlan ? 64 : 60) : 64;
-    }
-  }
-  const padded = new Uint8Array(Math.max(padTo, frame.length));
-  padded.set(frame);
-  const wire = crc ? withFcs(padded) : padded;
-  // Without an appended CRC the host's last 4 bytes are the FCS: checked, then stripped.
-  const toNic = crc ? padded : padded.subarray(0, Math.max(0, padded.length - 4));
-  const crcError = !crc && !fcsOk(padded);
-  const giant = wire.length > mamxfl && !huge;
-  const type = (wire[12] << 8) | wire[13];
-  const broadcast = wire.length >= 6 && wire.subarray(0, 6).every((b) => b === 0xff);
-  const multicast = !broadcast && (wire[0] & 1) === 1;
-  const tsv = new Uint8Array(7);
-  const count = wire.length & 0xffff;
-  tsv[0] = count & 0xff;
-  tsv[1] = count >> 8;
-  tsv[2] = (crcError ? 0x10 : 0) | (type > 1500 ? 0x40 : 0) | (giant ? 0 : 0x80); // 20, 22, 23 done
-  tsv[3] = (multicast ? 0x01 : 0) | (broadcast ? 0x02 : 0) | (giant ? 0x40 : 0); // 24, 25, 30 giant
-  tsv[4] = giant ? 0 : count & 0xff; // 47:32 total bytes on the wire (no collisions modelled)
-  tsv[5] = giant ? 0 : count >> 8;
-  tsv[6] = (type === 0x8808 ? 0x01 : 0) | (type === 0x8100 ? 0x08 : 0); // 48 control, 51 VLAN
-  return { wire, toNic: giant ? null : toNic, tsv, abort: giant };
 }

@@ -262,3 +262,38 @@ test('DMA checksum and copy', () => {
   spi.bfs(ECON1, 0x20);
   assert.deepEqual([...spi.chip.buffer.subarray(0x1800, 0x1805)], [0x88, 0xaa, 0x09, 0x0a, 0x0b]);
 });
+
+test('MIISCAN keeps MIRD refreshed; NVALID clears after the first cycle', () => {
+  const chip = new Enc28j60();
+  const spi = new Spi(chip);
+  spi.bank(2);
+  spi.wcr(0x14, 0x11); // MIREGADR = PHSTAT2
+  spi.wcr(0x12, 0x02); // MICMD.MIISCAN
+  spi.bank(3);
+  assert.equal(spi.rcrMac(0x0a) & 0x07, 0x07); // NVALID|SCAN|BUSY
+  for (let i = 0; i < 20; i++) spi.rcrMac(0x0a);
+  assert.equal(spi.rcrMac(0x0a) & 0x04, 0);
+  spi.bank(2);
+  assert.equal(spi.rcrMac(0x19) & 0x04, 0x04); // LSTAT in MIRDH
+  chip.setLink(false);
+  assert.equal(spi.rcrMac(0x19) & 0x04, 0);
+  spi.wcr(0x12, 0x00);
+  spi.bank(3);
+  assert.equal(spi.rcrMac(0x0a) & 0x07, 0);
+});
+
+test('INT needs INTIE and an enabled flag; ESTAT.INT mirrors it', () => {
+  const ints: boolean[] = [];
+  const chip = new Enc28j60({ onInt: (level) => ints.push(level) });
+  const spi = new Spi(chip);
+  spi.phyWrite(0x12, 0x12); // PHIE = PGEIE|PLNKIE
+  spi.wcr(0x1b, 0x10); // LINKIE without INTIE
+  chip.setLink(false);
+  assert.equal(chip.interrupt, false);
+  assert.equal(spi.rcr(ESTAT) & 0x80, 0);
+  spi.bfs(0x1b, 0x80); // INTIE
+  assert.equal(chip.interrupt, true);
+  assert.equal(spi.rcr(ESTAT) & 0x80, 0x80);
+  spi.bfc(0x1b, 0x80); // masking drops it again (Linux's ISR entry)
+  assert.deepEqual(ints, [true, false]);
+});
