@@ -3,7 +3,8 @@
 // Time is not imported: the host passes it to poll(now_ms).
 //
 //   hal.nic_tx(iface: i32, ptr: i32, len: i32) -> i32   send one frame (no FCS); <0 = dropped
-//   hal.log(level: i32, ptr: i32, len: i32)              UTF-16LE text, len in bytes
+//   hal.log(level: i32, ptr: i32, len: i32)              UTF-16LE text, len in bytes (declared for
+//                                                        diagnostics; no code logs yet, so builds omit it)
 //   hal.random() -> i32                                  32 random bits
 //   hal.spi_select(on: i32)                              ENC28J60 chip select: 1 = CS low (frame
 //                                                        starts), 0 = CS high (frame ends)
@@ -32,11 +33,3 @@ export declare function hal_spi_select(on: i32): void;
 // @ts-ignore: decorator
 @external("hal", "spi_transfer")
 export declare function hal_spi_transfer(tx_ptr: usize, rx_ptr: usize, len: i32): void;
-
-@inline export const LOG_INFO: i32 = 1;
-@inline export const LOG_WARN: i32 = 2;
-
-/** Logs a static string (literals live in the data segment; nothing is allocated). */
-export function log_static(level: i32, text: string): void {
-  hal_log(level, changetype<usize>(text), text.length << 1);
-}

@@ -11,7 +11,10 @@ import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from './addr.ts
 export interface Nic {
   /** frame is valid only during the call (it may view module memory): copy it to keep it. */
   send(frame: Uint8Array): void;
-  /** Set by Stack.attach: called for every frame received from the link. */
+  /**
+   * Set by Stack.attach: called for every frame received from the link. Like send's argument,
+   * the frame is valid only during the call (a TAP hands a view of its ring): copy it to keep it.
+   */
   onFrame: ((frame: Uint8Array) => void) | null;
   close(): void;
 }

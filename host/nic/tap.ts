@@ -165,9 +165,9 @@ export class TapNic implements Nic {
 
   private readonly deliver = (frame: Uint8Array) => {
     this.framesIn++;
-    // A copy: the ring slot is reused as soon as we return, and a wrapper (pcap, fault delay)
-    // may keep the frame longer than this call.
-    this.onFrame?.(frame.slice());
+    // A view of the ring slot, reused once we return: the Nic contract says keepers copy
+    // (the stack copies into module memory, a fault delay copies what it holds back).
+    this.onFrame?.(frame);
   };
 
   /** Drains the ring, then sleeps on the WRITE counter until the worker publishes more. */
