@@ -69,6 +69,17 @@
 /** Longest the host may sleep between polls when nothing is pending. */
 @inline export const POLL_IDLE_MS: u32 = 1_000;
 
+// SPI NIC (ENC28J60) service from poll(). Without the INT pin the module must look at the chip
+// itself: its 6.5 KB receive ring holds about 5 ms of full-size frames at 10 Mbit/s.
+/** Poll interval asked for when no INT pin wakes the host. */
+@inline export const NIC_POLL_MS: u32 = 1;
+/** PHY link-status read interval (one MII read, about 30 SPI bytes). */
+@inline export const NIC_LINK_POLL_MS: u32 = 250;
+/** Wait before a failed chip initialisation is tried again. */
+@inline export const NIC_INIT_RETRY_MS: u32 = 1_000;
+/** Frames taken from the chip per poll before the host gets control back (and a 0 delay). */
+@inline export const NIC_RX_BUDGET: i32 = IS_TINY ? 4 : 16;
+
 // Link limits. Frames exchanged with the host never carry the 4-byte FCS:
 // on the wire a maximum frame is 1518 bytes with FCS, 1514 without (RFC 894).
 @inline export const ETH_HEADER_BYTES: i32 = 14;

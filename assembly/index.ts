@@ -1,6 +1,7 @@
 // The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
 // Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
 import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, PROFILE_ID, TCP_CONNECTION_COUNT } from "./config";
+import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc28j60";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
 import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_mask, IPV4_BROADCAST } from "./wire/ipv4";
@@ -8,9 +9,11 @@ import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cach
 import { clock_delay, clock_now, clock_set } from "./net/clock";
 import { rx_ethernet } from "./net/ethernet";
 import { icmp_poll, icmp_reset } from "./net/icmp";
-import { iface_addr, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
+import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
 import { ipv4_reset } from "./net/ipv4";
-import { EINVAL, ENETDOWN } from "./socket/errno";
+import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
+import { nic_enc_attach, nic_enc_poll, nic_enc_status } from "./net/nic_enc28j60";
+import { EADDRINUSE, EINVAL } from "./socket/errno";
 import {
   udp_socket_bind, udp_socket_close, udp_socket_open, udp_socket_pending, udp_socket_port,
   udp_socket_recvfrom, udp_socket_sendto,
@@ -29,9 +32,8 @@ import {
 } from "./socket/tcp";
 
 /** Bumped whenever an export or import changes meaning. */
-const ABI_VERSION: u32 = 1;
+const ABI_VERSION: u32 = 2;
 
-const rx_buffers: usize = memory.data(FRAME_BUFFER_BYTES * IFACE_COUNT, 8);
 const io: usize = memory.data(IO_BUFFER_BYTES, 8);
 const peer: usize = memory.data(8, 4);
 
@@ -79,16 +81,45 @@ export function iface_set_ipv4(iface: i32, addr: u32, prefix: i32, gateway: u32)
   if (gateway != 0 && (unusable_unicast(gateway) || gateway == addr || (gateway & mask) != (addr & mask))) return EINVAL;
   arp_flush_iface(iface);
   iface_set_addr(iface, addr, prefix, gateway);
-  if (iface_is_up(iface)) arp_announce(iface);
+  if (iface_is_up(iface) && nic_status(iface) == 1) arp_announce(iface);
   return 0;
 }
 
 export function iface_up(iface: i32): i32 {
   if (!iface_valid(iface)) return EINVAL;
   iface_set_up(iface, true);
-  if (iface_addr(iface) != 0) arp_announce(iface);
+  // Without carrier the announcement waits for the link (net/nic_enc28j60.ts).
+  if (iface_addr(iface) != 0 && nic_status(iface) == 1) arp_announce(iface);
   return 0;
 }
+
+// ---- Drivers ----
+
+/**
+ * Serves iface with the ENC28J60 on the SPI bus instead of hal.nic_tx/rx(): the chip is reset
+ * and set up from the following polls (with the interface's MAC, so set it first). flags: bit 0
+ * full duplex (the partner must be forced to full duplex too: the chip has no autonegotiation),
+ * bit 1 the chip's INT pin wakes the host (otherwise poll() asks to be called every ms).
+ * EADDRINUSE if another interface already has the chip (one chip select).
+ */
+export function nic_attach_enc28j60(iface: i32, flags: i32): i32 {
+  if (!iface_valid(iface) || (flags & ~(ENC_FLAG_FULL_DUPLEX | ENC_FLAG_INT)) != 0) return EINVAL;
+  if (!iface_has_mac(iface)) return EINVAL;
+  const owner = nic_enc_iface();
+  if (owner >= 0 && owner != iface) return EADDRINUSE;
+  nic_enc_attach(iface, flags);
+  return 0;
+}
+
+/** 0 initialising, 1 carrier up, 2 no carrier, < 0 the driver's error (ENC28J60 init failed). A
+ *  frame nic's carrier is the host's business: 1. */
+export function nic_status(iface: i32): i32 {
+  if (!iface_valid(iface)) return EINVAL;
+  return iface == nic_enc_iface() ? nic_enc_status() : 1;
+}
+
+/** ENC28J60 silicon revision (EREVID) read at initialisation; 0 before. */
+export function nic_enc28j60_revision(): u32 { return enc_revision(); }
 
 export function iface_down(iface: i32): i32 {
   if (!iface_valid(iface)) return EINVAL;
@@ -105,12 +136,13 @@ export function poll(now_ms: u32): u32 {
   arp_poll(now_ms);
   icmp_poll(now_ms);
   tcp_poll(now_ms);
+  nic_enc_poll(now_ms);
   run_services();
   return clock_delay();
 }
 
 export function rx_buffer(iface: i32): usize {
-  return iface_valid(iface) ? rx_buffers + <usize>(iface * FRAME_BUFFER_BYTES) : 0;
+  return iface_valid(iface) ? nic_rx_buffer(iface) : 0;
 }
 
 export function frame_max(): i32 { return FRAME_BUFFER_BYTES; }

@@ -13,6 +13,7 @@ import { parseCidr, parseIpv4, parseMac } from '../host/addr.ts';
 import { VirtualClock, Wire } from '../host/nic/wire.ts';
 import { Stack, wasmPath } from '../host/runtime.ts';
 import { arpRequestFrame, echoRequestFrame, parseFrame, type Host } from '../tests/sim/frames.ts';
+import { noSpiImports } from '../host/spi/bus.ts';
 
 export interface Rate {
   name: string;
@@ -54,7 +55,7 @@ class Direct {
   static async load(profile: Profile): Promise<Direct> {
     let self: Direct | null = null;
     const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath(profile)), {
-      hal: { nic_tx: (_i: number, ptr: number, len: number) => self!.tx(ptr, len), log: () => {}, random: () => 0x1234567 },
+      hal: { nic_tx: (_i: number, ptr: number, len: number) => self!.tx(ptr, len), log: () => {}, random: () => 0x1234567, ...noSpiImports },
       env: { abort: () => { throw new Error('netstack module abort'); } },
     });
     self = new Direct(instance.exports as unknown as NetstackExports);

@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { PROFILES, type NetstackExports, type Profile } from '../host/abi.ts';
 import { wasmPath } from '../host/runtime.ts';
 import { moduleLayout } from './wasm-sections.ts';
+import { noSpiImports } from '../host/spi/bus.ts';
 
 export interface SizeRow {
   profile: Profile;
@@ -29,7 +30,7 @@ export async function measureSize(profile: Profile): Promise<SizeRow> {
   const layout = moduleLayout(bytes);
   // Imports that do nothing: we only want the layout after the start function ran.
   const imports = {
-    hal: { nic_tx: () => 0, log: () => {}, random: () => 1 },
+    hal: { nic_tx: () => 0, log: () => {}, random: () => 1, ...noSpiImports },
     env: { abort: () => { throw new Error('abort during start'); } },
   };
   const { instance } = await WebAssembly.instantiate(bytes, imports);

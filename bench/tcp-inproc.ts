@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { TcpEvent, TcpStateName, type NetstackExports, type Profile } from '../host/abi.ts';
 import { parseCidr, parseIpv4, parseMac } from '../host/addr.ts';
 import { wasmPath } from '../host/runtime.ts';
+import { noSpiImports } from '../host/spi/bus.ts';
 
 const A = { mac: '02:00:00:00:00:0a', cidr: '192.0.2.1/24' };
 const B = { mac: '02:00:00:00:00:0b', cidr: '192.0.2.2/24' };
@@ -54,7 +55,7 @@ class Node {
       return state | 0;
     };
     const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath(profile)), {
-      hal: { nic_tx: (_i: number, ptr: number, len: number) => self!.tx(ptr, len), log: () => {}, random },
+      hal: { nic_tx: (_i: number, ptr: number, len: number) => self!.tx(ptr, len), log: () => {}, random, ...noSpiImports },
       env: { abort: () => { throw new Error('netstack module abort'); } },
     });
     self = new Node(instance.exports as unknown as NetstackExports);

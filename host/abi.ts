@@ -1,4 +1,4 @@
-// The host <-> module contract (ABI version 1). assembly/index.ts implements the exports;
+// The host <-> module contract (ABI version 2). assembly/index.ts implements the exports;
 // every host (this runtime, a board's native glue) implements the imports.
 //
 // Conventions
@@ -7,7 +7,7 @@
 // - Calls that can fail return a negative error code (see Errno); >= 0 is success.
 // - Payloads cross the boundary through the module's io buffer (io_buffer()).
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Exports of build/netstack-<profile>.wasm. */
 export interface NetstackExports {
@@ -24,6 +24,12 @@ export interface NetstackExports {
   /** Link up: starts using the interface and announces it (gratuitous ARP). */
   iface_up(iface: number): number;
   iface_down(iface: number): number;
+  /** Serves iface with the ENC28J60 on the SPI imports; flags bit 0 full duplex, bit 1 INT wakes the host. */
+  nic_attach_enc28j60(iface: number, flags: number): number;
+  /** 0 initialising, 1 carrier up, 2 no carrier, < 0 a driver error (ENC_ERR_*). */
+  nic_status(iface: number): number;
+  /** ENC28J60 EREVID read at initialisation (0x06 = B7); 0 before. */
+  nic_enc28j60_revision(): number;
   /**
    * Runs timers with the host's clock; returns milliseconds until it wants the next poll
    * (at most 1000). A delay, not an absolute deadline, so the host never has to reason

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ABI_VERSION, ArpStateName, type NetstackExports, type Profile } from './abi.ts';
 import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from './addr.ts';
+import type { SpiBus } from './spi/bus.ts';
 
 /** A link the stack can send frames on. Frames never include the FCS. */
 export interface Nic {
@@ -42,7 +43,23 @@ export interface LoadOptions {
   seed?: number;
   clock?: Clock;
   log?: (line: string) => void;
+  /** The SPI bus an ENC28J60 sits on (host/sim/enc28j60-bus.ts, host/spi/spidev.ts). */
+  spi?: SpiBus;
 }
+
+export interface Enc28j60Options {
+  /** Full duplex (MACON3.FULDPX + PHCON1.PDPXMD); the partner must be forced to full duplex too. */
+  fullDuplex?: boolean;
+  /** The chip's INT pin wakes the host (call wake()); otherwise the module polls every ms. */
+  interrupt?: boolean;
+}
+
+/** ENC28J60 nic_status() errors (assembly/drivers/enc28j60.ts ENC_ERR_*). */
+export const EncError: Record<number, string> = {
+  [-2]: 'no ENC28J60 answers on the SPI bus (EREVID reads 0x00 or 0xFF)',
+  [-3]: 'the ENC28J60 clock never became ready (ESTAT.CLKRDY)',
+  [-4]: 'the ENC28J60 PHY did not answer (MISTAT.BUSY stuck)',
+};
 
 export interface IfaceConfig {
   mac: string;
@@ -113,6 +130,10 @@ export class Stack {
     const random = makeRandom(options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]);
     const log = options.log ?? ((line: string) => process.stderr.write(`netstack: ${line}\n`));
     let stack: Stack | null = null;
+    const spi = () => {
+      if (!options.spi) throw new Error('netstack: the module used SPI but no bus was given (LoadOptions.spi)');
+      return options.spi;
+    };
     const text = (ptr: number, bytes: number) =>
       Buffer.from(stack!.exports.memory.buffer, ptr, bytes).toString('utf16le');
     const imports = {
@@ -120,6 +141,11 @@ export class Stack {
         nic_tx: (iface: number, ptr: number, len: number) => stack!.transmit(iface, ptr, len),
         log: (_level: number, ptr: number, len: number) => log(text(ptr, len)),
         random: () => random() | 0,
+        spi_select: (on: number) => spi().select(on !== 0),
+        spi_transfer: (tx: number, rx: number, len: number) => {
+          const memory = stack!.exports.memory.buffer;
+          spi().transfer(tx ? new Uint8Array(memory, tx, len) : null, rx ? new Uint8Array(memory, rx, len) : null, len);
+        },
       },
       env: {
         abort: (msg: number, file: number, line: number, column: number) => {
@@ -143,6 +169,25 @@ export class Stack {
     this.checkIface(iface);
     this.nics[iface] = nic;
     nic.onFrame = (frame) => this.receive(iface, frame);
+  }
+
+  /**
+   * Serves iface with an ENC28J60 on the load-time SPI bus: the module resets and sets up the
+   * chip from the next polls (configure the MAC first). nicStatus() tells when it is ready.
+   */
+  attachEnc28j60(iface: number, options: Enc28j60Options = {}): void {
+    this.checkIface(iface);
+    this.nics[iface] = null;
+    const flags = (options.fullDuplex ? 1 : 0) | (options.interrupt ? 2 : 0);
+    this.check(this.exports.nic_attach_enc28j60(iface, flags), 'nic_attach_enc28j60');
+    this.schedule(0);
+  }
+
+  /** The interface's driver state; throws with the driver's reason when it failed. */
+  nicStatus(iface: number): 'initialising' | 'up' | 'no-carrier' {
+    const status = this.exports.nic_status(iface);
+    if (status < 0) throw new Error(`netstack: interface ${iface}: ${EncError[status] ?? `driver error ${status}`}`);
+    return status === 0 ? 'initialising' : status === 1 ? 'up' : 'no-carrier';
   }
 
   configure(iface: number, config: IfaceConfig): void {

@@ -15,6 +15,7 @@
 // enc_init(mac, 0, f), wait 2 ms, then enc_init(mac, 2, f).
 
 import { hal_spi_select, hal_spi_transfer } from "../hal";
+import { Counter, count } from "../lib/counters";
 import {
   REG_ADDR_MASK, REG_BANK_SHIFT, REG_MAC, REG_COMMON_FIRST,
   OP_RCR, OP_RBM, OP_WCR, OP_WBM, OP_BFS, OP_BFC, OP_SRC,
@@ -40,10 +41,11 @@ import {
 /** RX ring end, inclusive; odd so ERXRDPT = ERXND is a legal odd value (errata #14). */
 @inline export const ENC_RX_END: u32 = 0x19ff;
 @inline export const ENC_RX_SIZE: u32 = ENC_RX_END - ENC_RX_START + 1;
-/** TX area 0x1A00..0x1FFF: control byte + 1514-byte frame + 7-byte TSV end at 0x1FF1, no wrap (§4). */
+/** TX area 0x1A00..0x1FFF: control byte + 1518-byte frame + 7-byte TSV end at 0x1FF5, no wrap (§4). */
 @inline export const ENC_TX_START: u32 = 0x1a00;
-/** MAMXFL: the largest frame including FCS (§5 step 6, Linux's 1518; the reset value is 1536). */
-@inline export const ENC_MAX_FRAME: u32 = 1518;
+/** MAMXFL: the largest frame including FCS (§5 step 6): 1522 so an 802.1Q-tagged full-size frame
+ *  fits (Linux uses 1518; the reset value is 1536). */
+@inline export const ENC_MAX_FRAME: u32 = 1522;
 /** Largest frame enc_tx takes (no FCS: the MAC appends it, MACON3.TXCRCEN/PADCFG). */
 @inline export const ENC_TX_MAX: i32 = <i32>ENC_MAX_FRAME - 4;
 /** Smallest byte count (DA..FCS) accepted from the RSV: an Ethernet header plus FCS. */
@@ -83,26 +85,12 @@ import {
 /** Drive the INT pin: EIE = INTIE|PKTIE|LINKIE|RXERIE (a wake-up hint; the driver still polls). */
 @inline export const ENC_FLAG_INT: i32 = 2;
 
-// ---- Counters (read with enc_counter) ----
-@inline export const ENC_CNT_RX_BAD_STATUS: i32 = 0;
-@inline export const ENC_CNT_RX_OVERFLOW: i32 = 1;
-@inline export const ENC_CNT_RX_RESETS: i32 = 2;
-@inline export const ENC_CNT_RX_TOO_LONG: i32 = 3;
-@inline export const ENC_CNT_RX_NEXT_MISMATCH: i32 = 4;
-@inline export const ENC_CNT_TX_ERRORS: i32 = 5;
-@inline export const ENC_CNT_TX_RETRIES: i32 = 6;
-@inline export const ENC_CNT_TX_TIMEOUTS: i32 = 7;
-@inline export const ENC_CNT_LINK_CHANGES: i32 = 8;
-@inline export const ENC_CNT_MII_TIMEOUTS: i32 = 9;
-@inline export const ENC_COUNTER_COUNT: i32 = 10;
-
 // ---- Static state ----
 const spi_out: usize = memory.data(4);
 const spi_in: usize = memory.data(4);
 const rx_header: usize = memory.data(8);
 const tx_status: usize = memory.data(8);
 const hash_table: usize = memory.data(8);
-const counters: usize = memory.data(ENC_COUNTER_COUNT * 4, 4);
 
 const INIT_IDLE: i32 = 0;
 const INIT_WAIT: i32 = 1;
@@ -119,20 +107,19 @@ let int_enabled: bool = false;
 let hash_mode: bool = false;
 /** Last PHSTAT2.LSTAT seen: 1 up, 0 down, -1 unknown. */
 let link_state: i32 = -1;
-
-@inline function bump(index: i32): void {
-  const at = counters + (<usize>index << 2);
-  store<u32>(at, load<u32>(at) + 1);
-}
-
-/** Driver counter `index` (ENC_CNT_*); 0 for an unknown index. */
-export function enc_counter(index: i32): u32 {
-  return <u32>index < <u32>ENC_COUNTER_COUNT ? load<u32>(counters + (<usize>index << 2)) : 0;
-}
+/** A frame sent by enc_tx whose end has not been seen yet; its ETXND and retry count. */
+let tx_in_flight: bool = false;
+let tx_end: u32 = ENC_TX_START;
+let tx_attempt: i32 = 0;
 
 /** EREVID bits 4:0 read by the last successful init (B1=0x02, B4=0x04, B5=0x05, B7=0x06; §7). */
 export function enc_revision(): u32 {
   return revision;
+}
+
+/** Link as last read from the PHY (init or enc_poll_link): 1 up, 0 down or unknown. */
+export function enc_link_state(): i32 {
+  return link_state == 1 ? 1 : 0;
 }
 
 export function enc_ready(): bool {
@@ -243,7 +230,7 @@ function mii_wait(): bool {
   for (let i = 0; i < MII_POLLS; i++) {
     if ((enc_read(MISTAT) & MISTAT_BUSY) == 0) return true;
   }
-  bump(ENC_CNT_MII_TIMEOUTS);
+  count(Counter.enc_mii_timeouts);
   return false;
 }
 
@@ -305,7 +292,7 @@ export function enc_ring_add(at: u32, offset: u32): u32 {
 
 /** Where the packet after one at `at` with RSV byte count `count` should start: 6-byte header,
  *  count bytes, a filler byte to keep packets even ([DS Table 7-3]). Used only as a diagnostic
- *  (ENC_CNT_RX_NEXT_MISMATCH) because whether the count covers everything is unverified (§3 ?). */
+ *  (Counter.enc_rx_next_mismatch) because whether the count covers everything is unverified (§3 ?). */
 export function enc_ring_expected_next(at: u32, count: u32): u32 {
   return enc_ring_add(at, (6 + count + 1) & ~1);
 }
@@ -398,6 +385,7 @@ export function enc_init(mac: usize, now_ms: u32, flags: i32): i32 {
     reset_at = now_ms;
     init_state = INIT_WAIT;
     link_state = -1;
+    tx_in_flight = false;
     return ENC_PENDING;
   }
   if (now_ms - reset_at < ENC_RESET_WAIT_MS) return ENC_PENDING; // errata #2: >= 1 ms after SRC
@@ -500,7 +488,7 @@ function rx_reset(): void {
   }
   enc_bfc(EIR, EIR_RXERIF);
   enc_bfs(ECON1, ECON1_RXEN);
-  bump(ENC_CNT_RX_RESETS);
+  count(Counter.enc_rx_resets);
 }
 
 /**
@@ -515,7 +503,7 @@ export function enc_rx(dst: usize, capacity: i32): i32 {
   // next-packet pointer are untouched, so clearing the flag keeps sync.
   if ((enc_read(EIR) & EIR_RXERIF) != 0) {
     enc_bfc(EIR, EIR_RXERIF);
-    bump(ENC_CNT_RX_OVERFLOW);
+    count(Counter.enc_rx_overflow);
   }
   // Errata #6: PKTIF is unreliable; EPKTCNT is the truth.
   if (enc_read(EPKTCNT) == 0) return 0;
@@ -524,20 +512,20 @@ export function enc_rx(dst: usize, capacity: i32): i32 {
   enc_write16(ERDPTL, at);
   read_buffer(rx_header, 6);
   const next = <u32>load<u8>(rx_header) | (<u32>load<u8>(rx_header + 1) << 8);
-  const count = enc_rsv_count(rx_header);
-  if (!enc_next_valid(next, at) || count < 4 || count > ENC_MAX_FRAME) {
+  const byte_count = enc_rsv_count(rx_header);
+  if (!enc_next_valid(next, at) || byte_count < 4 || byte_count > ENC_MAX_FRAME) {
     rx_reset();
     return ENC_RX_RESET;
   }
-  if (next != enc_ring_expected_next(at, count)) bump(ENC_CNT_RX_NEXT_MISMATCH);
+  if (next != enc_ring_expected_next(at, byte_count)) count(Counter.enc_rx_next_mismatch);
 
-  const len = <i32>count - 4;
+  const len = <i32>byte_count - 4;
   let result: i32;
-  if (!enc_rsv_ok(rx_header) || count < RX_MIN_COUNT) {
-    bump(ENC_CNT_RX_BAD_STATUS);
+  if (!enc_rsv_ok(rx_header) || byte_count < RX_MIN_COUNT) {
+    count(Counter.enc_rx_bad_status);
     result = ENC_RX_BAD_STATUS;
   } else if (len > capacity) {
-    bump(ENC_CNT_RX_TOO_LONG);
+    count(Counter.enc_rx_too_long);
     result = ENC_RX_TOO_LONG;
   } else {
     read_buffer(dst, len); // ERDPT already points at the DA; the chip wraps ERXND -> ERXST
@@ -552,31 +540,12 @@ export function enc_rx(dst: usize, capacity: i32): i32 {
 // Transmit (§4)
 // =====================================================================================
 
-/**
- * Sends one frame (DA..payload, no FCS; the MAC pads to 60 and appends the CRC). Blocks until the
- * chip reports completion (bounded). Returns len, or ENC_TX_LINK_DOWN (last enc_poll_link/init saw
- * no link), ENC_TX_BAD_LENGTH, ENC_TX_ABORTED (TXERIF; late collisions retried ENC_TX_RETRIES
- * times first, errata #13), ENC_TX_TIMEOUT (no TXIF/TXERIF: TXRTS cleared by hand, errata #13).
- */
-export function enc_tx(src: usize, len: i32): i32 {
-  if (init_state != INIT_READY) return ENC_ERR_NOT_READY;
-  if (len < 1 || len > ENC_TX_MAX) return ENC_TX_BAD_LENGTH;
-  if (link_state != 1) return ENC_TX_LINK_DOWN;
-
-  // Host sequence (§4): EWRPT = ETXST, WBM control byte + frame, ETXND = last byte.
-  const end = ENC_TX_START + <u32>len;
-  enc_write16(ETXSTL, ENC_TX_START);
-  enc_write16(EWRPTL, ENC_TX_START);
-  write_packet(src, len);
-  enc_write16(ETXNDL, end);
-
-  for (let attempt = 0; ; attempt++) {
-    // Errata #12: pulse TXRST before every transmission, then clear TXERIF (and TXIF, step 4).
-    enc_bfs(ECON1, ECON1_TXRST);
-    enc_bfc(ECON1, ECON1_TXRST);
-    enc_bfc(EIR, EIR_TXIF | EIR_TXERIF);
-    enc_bfs(ECON1, ECON1_TXRTS);
-
+/** Waits (bounded) for the transmission in flight to end, re-triggering it after a late
+ *  collision (errata #13: the frame is still in the TX area). ENC_OK, ENC_TX_ABORTED (TXERIF,
+ *  retries spent) or ENC_TX_TIMEOUT (neither TXIF nor TXERIF: TXRTS cleared by hand, errata #13). */
+function tx_wait(): i32 {
+  if (!tx_in_flight) return ENC_OK;
+  for (;;) {
     let eir: u32 = 0;
     for (let i = 0; i < TX_POLLS; i++) {
       eir = enc_read(EIR);
@@ -584,23 +553,69 @@ export function enc_tx(src: usize, len: i32): i32 {
     }
     if ((eir & (EIR_TXIF | EIR_TXERIF)) == 0) {
       enc_bfc(ECON1, ECON1_TXRTS); // errata #13: TXRTS may never clear on its own
-      bump(ENC_CNT_TX_TIMEOUTS);
+      tx_in_flight = false;
+      count(Counter.enc_tx_timeouts);
       return ENC_TX_TIMEOUT;
     }
-    if ((eir & EIR_TXERIF) == 0) return len;
-
+    if ((eir & EIR_TXERIF) == 0) {
+      tx_in_flight = false;
+      return ENC_OK;
+    }
     // Abort: TXRTS can stay set after a false late collision (errata #13); read the TSV at
     // ETXND+1 (7 bytes, [DS Table 7-1]); ESTAT.LATECOL is unreliable (errata #15).
     enc_bfc(ECON1, ECON1_TXRTS);
-    enc_write16(ERDPTL, end + 1);
+    enc_write16(ERDPTL, tx_end + 1);
     read_buffer(tx_status, 7);
-    if (enc_tsv_late_collision(tx_status) && attempt < ENC_TX_RETRIES) {
-      bump(ENC_CNT_TX_RETRIES); // the frame is still in the TX area: just trigger again
+    if (enc_tsv_late_collision(tx_status) && tx_attempt < ENC_TX_RETRIES) {
+      tx_attempt++;
+      count(Counter.enc_tx_retries);
+      tx_trigger();
       continue;
     }
-    bump(ENC_CNT_TX_ERRORS);
+    tx_in_flight = false;
+    count(Counter.enc_tx_errors);
     return ENC_TX_ABORTED;
   }
+}
+
+/** Starts sending what ETXST..ETXND hold. */
+function tx_trigger(): void {
+  // Errata #12: pulse TXRST before every transmission, then clear TXERIF (and TXIF, step 4).
+  enc_bfs(ECON1, ECON1_TXRST);
+  enc_bfc(ECON1, ECON1_TXRST);
+  enc_bfc(EIR, EIR_TXIF | EIR_TXERIF);
+  enc_bfs(ECON1, ECON1_TXRTS);
+}
+
+/**
+ * Sends one frame (DA..payload, no FCS; the MAC pads to 60 and appends the CRC). The frame is
+ * copied into the chip and started; the call returns at once, and the next enc_tx (or
+ * enc_tx_flush) waits for it to finish first, so the stack works while the wire is busy
+ * (1.2 ms for a full frame at 10 Mbit/s). Returns len, or ENC_TX_LINK_DOWN (the last link poll
+ * saw no carrier), ENC_TX_BAD_LENGTH, ENC_ERR_NOT_READY. How the previous frame ended is
+ * counted (enc_tx_errors, enc_tx_timeouts) and returned by enc_tx_flush.
+ */
+export function enc_tx(src: usize, len: i32): i32 {
+  if (init_state != INIT_READY) return ENC_ERR_NOT_READY;
+  if (len < 1 || len > ENC_TX_MAX) return ENC_TX_BAD_LENGTH;
+  if (link_state != 1) return ENC_TX_LINK_DOWN;
+  tx_wait(); // the single TX area is free only once the previous frame is out
+
+  // Host sequence (§4): EWRPT = ETXST, WBM control byte + frame, ETXND = last byte.
+  tx_end = ENC_TX_START + <u32>len;
+  enc_write16(ETXSTL, ENC_TX_START);
+  enc_write16(EWRPTL, ENC_TX_START);
+  write_packet(src, len);
+  enc_write16(ETXNDL, tx_end);
+  tx_attempt = 0;
+  tx_trigger();
+  tx_in_flight = true;
+  return len;
+}
+
+/** Waits for the frame in flight, if any: ENC_OK, ENC_TX_ABORTED or ENC_TX_TIMEOUT. */
+export function enc_tx_flush(): i32 {
+  return init_state == INIT_READY ? tx_wait() : ENC_OK;
 }
 
 // =====================================================================================
@@ -617,7 +632,7 @@ export function enc_poll_link(): i32 {
   const st = enc_phy_read(PHSTAT2);
   if (st < 0) return ENC_ERR_MII;
   const up = (<u32>st & PHSTAT2_LSTAT) != 0 ? 1 : 0;
-  if (link_state >= 0 && up != link_state) bump(ENC_CNT_LINK_CHANGES);
+  if (link_state >= 0 && up != link_state) count(Counter.enc_link_changes);
   link_state = up;
   return up;
 }

@@ -1,12 +1,12 @@
 // Interface table: address configuration and link state per interface, and the one place
-// frames leave the module (tx_frame pads and hands them to the host).
+// frames leave the module (tx_frame pads them and hands them to the driver, net/nic.ts).
 //
 //   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up
 import { IFACE_COUNT, ETH_FRAME_MIN_BYTES } from "../config";
 import { fill } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
-import { hal_nic_tx } from "../hal";
 import { ipv4_mask, IPV4_BROADCAST } from "../wire/ipv4";
+import { nic_send } from "./nic";
 
 const macs: usize = memory.data(8 * IFACE_COUNT, 8);
 const addrs = new StaticArray<u32>(IFACE_COUNT);
@@ -27,6 +27,12 @@ const up = new StaticArray<bool>(IFACE_COUNT);
 @inline export function iface_mask(iface: i32): u32 { return unchecked(masks[iface]); }
 @inline export function iface_gateway(iface: i32): u32 { return unchecked(gateways[iface]); }
 @inline export function iface_is_up(iface: i32): bool { return unchecked(up[iface]); }
+
+/** A MAC has been set (iface_set_mac refuses all-zero addresses). */
+export function iface_has_mac(iface: i32): bool {
+  const mac = iface_mac(iface);
+  return (load<u16>(mac) | load<u32>(mac, 2)) != 0;
+}
 
 export function iface_set_mac_bytes(iface: i32, hi16: u32, lo32: u32): void {
   const mac = iface_mac(iface);
@@ -68,12 +74,12 @@ export function iface_owns_addr(addr: u32): bool {
   return false;
 }
 
-/** Pads to the minimum frame size and hands the frame to the host. */
+/** Pads to the minimum frame size and hands the frame to the interface's driver. */
 export function tx_frame(iface: i32, frame: usize, len: i32): void {
   if (len < ETH_FRAME_MIN_BYTES) {
     fill(frame + <usize>len, 0, ETH_FRAME_MIN_BYTES - len);
     len = ETH_FRAME_MIN_BYTES;
   }
-  if (hal_nic_tx(iface, frame, len) < 0) count(Counter.eth_tx_failed);
+  if (nic_send(iface, frame, len) < 0) count(Counter.eth_tx_failed);
   else count(Counter.eth_tx_frames);
 }

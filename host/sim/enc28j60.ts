@@ -280,7 +280,7 @@ export class Enc28j60 {
     } else if (bank === 0 && addr === R.ERXRDPT + 1) {
       this.regs[R.regIndex(0, R.ERXRDPT)] = this.erxrdptLatch;
       if ((this.get16(0, R.ERXRDPT) & 1) === 0) this.warn('errata14', `even ERXRDPT 0x${this.get16(0, R.ERXRDPT).toString(16)} (errata #14: write odd values)`);
-    } else if (bank === 0 && addr >= R.ERXST && addr <= R.ERXND + 1) this.ringBoundsWritten();
+    } else if (bank === 0 && addr >= R.ERXST && addr <= R.ERXND + 1) this.ringBoundsWritten(addr === R.ERXST + 1);
     else if (bank === 2 && addr === R.MIWRH) this.startMii(true);
     else if (bank === 2 && addr === R.MICMD) this.micmdChanged(old, this.regs[idx]);
   }
@@ -354,11 +354,12 @@ export class Enc28j60 {
     if (this.regs[idx] === 0) this.regs[R.EIR] &= ~R.PKTIF;
   }
 
-  /** Any ERXST/ERXND byte write reloads the internal write pointer (ERXWRPT) from ERXST. */
-  private ringBoundsWritten(): void {
+  /** Any ERXST/ERXND byte write reloads the internal write pointer (ERXWRPT) from ERXST. The
+   *  errata #5 warning waits for ERXSTH: between the two byte writes ERXST is half old, half new. */
+  private ringBoundsWritten(startComplete: boolean): void {
     const start = this.get16(0, R.ERXST);
     if (this.regs[R.ECON1] & R.RXEN) this.warn('rx-bounds', 'ERXST/ERXND written while RXEN=1');
-    if (start !== 0) this.warn('errata5', `ERXST = 0x${start.toString(16)} (errata #5: the write pointer may load 0x0000)`);
+    if (startComplete && start !== 0) this.warn('errata5', `ERXST = 0x${start.toString(16)} (errata #5: the write pointer may load 0x0000)`);
     this.set16(0, R.ERXWRPT, this.errata.erxstReload && start !== 0 ? 0 : start);
   }
 
@@ -379,6 +380,11 @@ export class Enc28j60 {
       this.intLevel = level;
       this.onInt?.(level);
     }
+  }
+
+  /** The chip's own time in ns: clock time plus the SPI bytes and wire time charged since. */
+  get timeNs(): number {
+    return this.nowNs;
   }
 
   /** INT output: true while asserted (pin low). */

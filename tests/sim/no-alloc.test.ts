@@ -24,6 +24,7 @@ import {
   type Host,
 } from './frames.ts';
 import { ACK, FIN, mssOption, PSH, RST, SYN, tcpFrame } from './tcp-sim.ts';
+import { noSpiImports } from '../../host/spi/bus.ts';
 
 const FRAMES = 1_000_000;
 const SELF: Host = { mac: '02:00:00:00:00:0a', ip: '192.0.2.1' };
@@ -41,7 +42,7 @@ async function instantiate(path: string, onTx?: (frame: Uint8Array) => void, see
     return 0;
   };
   const imports = {
-    hal: { nic_tx, log: () => {}, random: () => random() | 0 },
+    hal: { nic_tx, log: () => {}, random: () => random() | 0, ...noSpiImports },
     env: {
       abort: () => {
         throw new Error('module abort');

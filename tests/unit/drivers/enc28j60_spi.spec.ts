@@ -3,14 +3,13 @@
 // #14 ERXRDPT, bad status, overflow, corrupted pointer recovery) and transmit (errata #12/#13).
 import {
   enc_init, enc_rx, enc_tx, enc_poll_link, enc_read, enc_write16, enc_phy_read, enc_revision,
-  enc_counter, enc_set_multicast_hash, enc_hash_add, enc_ready,
+  enc_tx_flush, enc_set_multicast_hash, enc_hash_add, enc_ready,
   ENC_OK, ENC_PENDING, ENC_ERR_CLOCK, ENC_ERR_NO_CHIP, ENC_FLAG_FULL_DUPLEX,
   ENC_RX_BAD_STATUS, ENC_RX_TOO_LONG, ENC_RX_RESET, ENC_TX_LINK_DOWN, ENC_TX_ABORTED,
   ENC_TX_TIMEOUT, ENC_TX_BAD_LENGTH, ENC_TX_RETRIES, ENC_TX_START,
-  ENC_CNT_RX_BAD_STATUS, ENC_CNT_RX_OVERFLOW, ENC_CNT_RX_RESETS, ENC_CNT_RX_TOO_LONG,
-  ENC_CNT_RX_NEXT_MISMATCH, ENC_CNT_TX_ERRORS, ENC_CNT_TX_RETRIES, ENC_CNT_TX_TIMEOUTS,
-  ENC_CNT_LINK_CHANGES,
+  ENC_OK as ENC_TX_DONE,
 } from "../../../assembly/drivers/enc28j60";
+import { Counter, counter_value } from "../../../assembly/lib/counters";
 import { MACON3, ERXRDPTL, ERXSTL, EIR, MAADR1, EPKTCNT, PHCON2 } from "../../../assembly/drivers/enc28j60_regs";
 
 // @ts-ignore: decorator
@@ -108,7 +107,7 @@ describe("enc28j60 init (errata #2 wait, §5 sequence)", () => {
     expect<i32>(mock_reg(2, 0x00)).toBe(0x0d); // MACON1 TXPAUS|RXPAUS|MARXEN
     expect<i32>(mock_reg(2, 0x02)).toBe(0x32); // MACON3 half duplex
     expect<i32>(mock_reg(2, 0x03)).toBe(0x40); // MACON4 DEFER
-    expect<i32>(reg16(2, 0x0a)).toBe(1518);   // MAMXFL
+    expect<i32>(reg16(2, 0x0a)).toBe(1522);   // MAMXFL (802.1Q-tagged full frame + FCS)
     expect<i32>(mock_reg(2, 0x04)).toBe(0x12); // MABBIPG
     expect<i32>(mock_reg(2, 0x06)).toBe(0x12);
     expect<i32>(mock_reg(2, 0x07)).toBe(0x0c);
@@ -218,16 +217,16 @@ describe("enc28j60 receive (§3)", () => {
     bring_up(0);
     put_packet(0, 0x19e0, 60, 0xc0, 0x20); // next pointer not where the count says: diagnostic only
     expect<i32>(enc_rx(DST, 1518)).toBe(60);
-    expect<u32>(enc_counter(ENC_CNT_RX_NEXT_MISMATCH)).toBe(1);
+    expect<u32>(counter_value(Counter.enc_rx_next_mismatch)).toBe(1);
     expect<i32>(reg16(0, 0x0c)).toBe(0x19df);
     put_packet(0x19e0, 0x26, 60, 0xc0, 0x30); // 6 + 64 bytes from 0x19E0 wrap to 0x26
     expect<i32>(enc_rx(DST, 1518)).toBe(60);
     for (let i = 0; i < 60; i++) expect<u8>(load<u8>(DST + <usize>i)).toBe(<u8>(0x30 + i));
     expect<i32>(reg16(0, 0x0c)).toBe(0x25);
-    expect<u32>(enc_counter(ENC_CNT_RX_NEXT_MISMATCH)).toBe(1);
+    expect<u32>(counter_value(Counter.enc_rx_next_mismatch)).toBe(1);
     put_packet(0x26, 0, 60, 0x00, 0x40); // RSV bit 23 clear: dropped; next == ERXST
     expect<i32>(enc_rx(DST, 1518)).toBe(ENC_RX_BAD_STATUS);
-    expect<u32>(enc_counter(ENC_CNT_RX_BAD_STATUS)).toBe(1);
+    expect<u32>(counter_value(Counter.enc_rx_bad_status)).toBe(1);
     expect<i32>(reg16(0, 0x0c)).toBe(0x19ff);
     expect<i32>(mock_reg(1, 0x19)).toBe(0);
   });
@@ -237,7 +236,7 @@ describe("enc28j60 receive (§3)", () => {
     put_packet(0, 70, 60, 0x80, 0x50);
     put_packet(70, 140, 60, 0x80, 0x60);
     expect<i32>(enc_rx(DST, 59)).toBe(ENC_RX_TOO_LONG);
-    expect<u32>(enc_counter(ENC_CNT_RX_TOO_LONG)).toBe(1);
+    expect<u32>(counter_value(Counter.enc_rx_too_long)).toBe(1);
     expect<i32>(enc_rx(DST, 60)).toBe(60);
     expect<u8>(load<u8>(DST)).toBe(0x60);
     expect<i32>(reg16(0, 0x0c)).toBe(139);
@@ -247,7 +246,7 @@ describe("enc28j60 receive (§3)", () => {
     bring_up(0);
     mock_set_reg(0, 0x1c, 0x01);
     expect<i32>(enc_rx(DST, 1518)).toBe(0);
-    expect<u32>(enc_counter(ENC_CNT_RX_OVERFLOW)).toBe(1);
+    expect<u32>(counter_value(Counter.enc_rx_overflow)).toBe(1);
     expect<i32>(mock_reg(0, 0x1c) & 0x01).toBe(0);
   });
 
@@ -256,7 +255,7 @@ describe("enc28j60 receive (§3)", () => {
     put_packet(0, 71, 60, 0xc0, 0x70); // odd next pointer
     mock_set_reg(1, 0x19, 3);
     expect<i32>(enc_rx(DST, 1518)).toBe(ENC_RX_RESET);
-    expect<u32>(enc_counter(ENC_CNT_RX_RESETS)).toBe(1);
+    expect<u32>(counter_value(Counter.enc_rx_resets)).toBe(1);
     expect<i32>(mock_reg(1, 0x19)).toBe(0);          // stale packets drained
     expect<i32>(reg16(0, 0x0c)).toBe(0x19ff);         // ring re-initialised
     expect<i32>(mock_reg(0, 0x1f) & 0xc4).toBe(0x04); // RXRST released, RXEN back on
@@ -267,7 +266,7 @@ describe("enc28j60 receive (§3)", () => {
     expect<i32>(enc_rx(DST, 1518)).toBe(ENC_RX_RESET);
     put_packet(0, 70, 2000, 0xc0, 0x90);              // count > MAMXFL
     expect<i32>(enc_rx(DST, 1600)).toBe(ENC_RX_RESET);
-    expect<u32>(enc_counter(ENC_CNT_RX_RESETS)).toBe(3);
+    expect<u32>(counter_value(Counter.enc_rx_resets)).toBe(3);
   });
 });
 
@@ -300,26 +299,29 @@ describe("enc28j60 transmit (§4, errata #12/#13)", () => {
     fill_frame(60, 0);
     mock_tx_script(2, 0);
     expect<i32>(enc_tx(FRAME, 60)).toBe(60);
+    expect<i32>(enc_tx_flush()).toBe(ENC_TX_DONE);
     expect<i32>(mock_tx_started()).toBe(3);
-    expect<u32>(enc_counter(ENC_CNT_TX_RETRIES)).toBe(2);
+    expect<u32>(counter_value(Counter.enc_tx_retries)).toBe(2);
     mock_tx_script(100, 0);
-    expect<i32>(enc_tx(FRAME, 60)).toBe(ENC_TX_ABORTED);
+    expect<i32>(enc_tx(FRAME, 60)).toBe(60);
+    expect<i32>(enc_tx_flush()).toBe(ENC_TX_ABORTED);
     expect<i32>(mock_tx_started()).toBe(3 + 1 + ENC_TX_RETRIES);
-    expect<u32>(enc_counter(ENC_CNT_TX_ERRORS)).toBe(1);
+    expect<u32>(counter_value(Counter.enc_tx_errors)).toBe(1);
   });
 
   it("clears a TXRTS that never completes and reports a timeout", () => {
     bring_up(0);
     mock_tx_script(0, 1);
-    expect<i32>(enc_tx(FRAME, 60)).toBe(ENC_TX_TIMEOUT);
-    expect<u32>(enc_counter(ENC_CNT_TX_TIMEOUTS)).toBe(1);
+    expect<i32>(enc_tx(FRAME, 60)).toBe(60);
+    expect<i32>(enc_tx_flush()).toBe(ENC_TX_TIMEOUT);
+    expect<u32>(counter_value(Counter.enc_tx_timeouts)).toBe(1);
     expect<i32>(mock_reg(0, 0x1f) & 0x08).toBe(0);
   });
 
   it("refuses bad lengths and a down link", () => {
     bring_up(0);
     expect<i32>(enc_tx(FRAME, 0)).toBe(ENC_TX_BAD_LENGTH);
-    expect<i32>(enc_tx(FRAME, 1515)).toBe(ENC_TX_BAD_LENGTH);
+    expect<i32>(enc_tx(FRAME, 1519)).toBe(ENC_TX_BAD_LENGTH);
     mock_set_phy(0x11, 0);
     expect<i32>(enc_poll_link()).toBe(0);
     expect<i32>(enc_tx(FRAME, 60)).toBe(ENC_TX_LINK_DOWN);
@@ -329,7 +331,7 @@ describe("enc28j60 transmit (§4, errata #12/#13)", () => {
 describe("enc28j60 link and filters", () => {
   it("reads PHSTAT2.LSTAT, clears PHIR on LINKIF and counts changes", () => {
     bring_up(0);
-    const before = enc_counter(ENC_CNT_LINK_CHANGES);
+    const before = counter_value(Counter.enc_link_changes);
     expect<i32>(enc_poll_link()).toBe(1);
     mock_set_phy(0x11, 0);
     mock_set_phy(0x13, 0x0014);
@@ -339,7 +341,7 @@ describe("enc28j60 link and filters", () => {
     expect<i32>(mock_reg(0, 0x1c) & 0x10).toBe(0);
     mock_set_phy(0x11, 0x0400);
     expect<i32>(enc_poll_link()).toBe(1);
-    expect<u32>(enc_counter(ENC_CNT_LINK_CHANGES) - before).toBe(2);
+    expect<u32>(counter_value(Counter.enc_link_changes) - before).toBe(2);
   });
 
   it("loads the hash table and switches MCEN for HTEN, and back", () => {
