@@ -6,8 +6,21 @@ import { parseCidr, parseIpv4, parseMac } from './addr.ts';
 
 export class UsageError extends Error {}
 
+export const NICS = ['tap', 'enc28j60-sim', 'enc28j60-spidev'] as const;
+export type NicKind = (typeof NICS)[number];
+
 export interface UpOptions {
+  /** tap: frames straight to the TAP; enc28j60-sim: driver -> SPI -> chip model -> TAP;
+   *  enc28j60-spidev: driver -> Linux spidev -> a real ENC28J60 (no TAP). */
+  nic: NicKind;
+  /** TAP device name ("" with enc28j60-spidev). */
   tap: string;
+  /** spidev device (enc28j60-spidev only). */
+  spi?: string;
+  /** SPI clock in Hz (enc28j60-*). */
+  spiHz: number;
+  /** ENC28J60 in full duplex (the partner must be forced to full duplex too). */
+  fullDuplex: boolean;
   /** "a.b.c.d/prefix" of the stack. */
   ip: string;
   gateway?: string;
@@ -36,7 +49,11 @@ export interface UpOptions {
 export type Command = { name: 'help' } | { name: 'demo' } | { name: 'up'; options: UpOptions };
 
 const UP_OPTIONS = {
+  nic: { type: 'string' },
   tap: { type: 'string' },
+  spi: { type: 'string' },
+  'spi-hz': { type: 'string' },
+  'full-duplex': { type: 'boolean' },
   ip: { type: 'string' },
   gw: { type: 'string' },
   'host-ip': { type: 'string' },
@@ -80,8 +97,21 @@ function parseUp(argv: string[]): Command {
   }
   if (values.help) return { name: 'help' };
   const text = (key: string) => values[key] as string | undefined;
-  const tap = required(text('tap'), '--tap NAME');
-  if (!TAP_NAME.test(tap) || tap === '.' || tap === '..') throw new UsageError(`--tap "${tap}": 1-15 of A-Z a-z 0-9 _ . -`);
+  const nic = (text('nic') ?? 'tap') as NicKind;
+  if (!NICS.includes(nic)) throw new UsageError(`--nic "${nic}": one of ${NICS.join(', ')}`);
+  const spidev = nic === 'enc28j60-spidev';
+  const tap = spidev ? '' : required(text('tap'), '--tap NAME');
+  if (spidev && text('tap') !== undefined) throw new UsageError('--tap does not apply to --nic enc28j60-spidev (the chip is the link)');
+  if (!spidev && (!TAP_NAME.test(tap) || tap === '.' || tap === '..')) throw new UsageError(`--tap "${tap}": 1-15 of A-Z a-z 0-9 _ . -`);
+  const spi = text('spi');
+  if (spidev && !spi) throw new UsageError('--nic enc28j60-spidev needs --spi /dev/spidevB.C');
+  if (!spidev && spi !== undefined) throw new UsageError('--spi applies only to --nic enc28j60-spidev');
+  if (spi !== undefined && !/^\/dev\/spidev\d+\.\d+$/.test(spi)) throw new UsageError(`--spi "${spi}": expected /dev/spidevB.C`);
+  const enc = nic !== 'tap';
+  if (!enc && text('spi-hz') !== undefined) throw new UsageError('--spi-hz applies only to --nic enc28j60-*');
+  if (!enc && values['full-duplex']) throw new UsageError('--full-duplex applies only to --nic enc28j60-*');
+  // The ENC28J60's SPI clock is at most 20 MHz ([DS §4.1]).
+  const spiHz = number(text('spi-hz'), '--spi-hz', 1_000, 20_000_000, true) ?? 20_000_000;
   const ip = required(text('ip'), '--ip ADDR/PREFIX');
   check(() => parseCidr(ip), '--ip');
   const gateway = text('gw');
@@ -94,12 +124,16 @@ function parseUp(argv: string[]): Command {
   if (netns !== undefined && !NETNS_NAME.test(netns)) throw new UsageError(`--netns "${netns}": 1-64 of A-Z a-z 0-9 _ . -`);
   const pcap = text('pcap');
   if (pcap === '') throw new UsageError('--pcap needs a file name');
+  if (spidev && netns !== undefined) throw new UsageError('--netns does not apply to --nic enc28j60-spidev (the chip is not a Linux interface)');
+  if (spidev && (pcap !== undefined || text('host-ip') !== undefined)) {
+    throw new UsageError(`${pcap !== undefined ? '--pcap' : '--host-ip'} needs a TAP; not with --nic enc28j60-spidev`);
+  }
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
   return {
     name: 'up',
     options: {
-      tap, ip, gateway, hostIp, mac, netns, pcap, profile,
+      nic, tap, spi, spiHz, fullDuplex: values['full-duplex'] === true, ip, gateway, hostIp, mac, netns, pcap, profile,
       echo: values.echo === true,
       discard: values.discard === true,
       chargen: values.chargen === true,
@@ -137,8 +171,12 @@ function number(text: string | undefined, flag: string, min: number, max: number
 
 /** Turns parsed options back into `up` arguments (to re-run ourselves inside a namespace). */
 export function upArguments(options: UpOptions, { withNetns }: { withNetns: boolean }): string[] {
-  const args = ['up', '--tap', options.tap, '--ip', options.ip];
+  const args = ['up', '--nic', options.nic, '--ip', options.ip];
   const add = (flag: string, value: string | number | undefined) => value !== undefined && args.push(flag, String(value));
+  if (options.tap) add('--tap', options.tap);
+  add('--spi', options.spi);
+  if (options.nic !== 'tap') add('--spi-hz', options.spiHz);
+  if (options.fullDuplex) args.push('--full-duplex');
   add('--gw', options.gateway);
   add('--host-ip', options.hostIp);
   add('--mac', options.mac);
@@ -157,15 +195,24 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   return args;
 }
 
-export const HELP = `netstack - a TCP/IP stack in WebAssembly, on a Linux TAP device
+export const HELP = `netstack - a TCP/IP stack in WebAssembly, on a Linux TAP device or an ENC28J60
 
 Usage:
   netstack up --tap NAME --ip ADDR/PREFIX [options]
+  netstack up --nic enc28j60-spidev --spi /dev/spidevB.C --ip ADDR/PREFIX [options]
   netstack demo        up in a fresh namespace "netstack-demo" (192.0.2.2, Linux at 192.0.2.1)
   netstack --help
 
 Options for up:
-  --tap NAME               TAP device to create (1-15 characters)
+  --nic KIND               tap (default): frames straight to the TAP;
+                           enc28j60-sim: the module's ENC28J60 driver on a model of the
+                           chip whose Ethernet side is the TAP;
+                           enc28j60-spidev: the driver on a real ENC28J60 on Linux spidev
+  --tap NAME               TAP device to create (1-15 characters; not with enc28j60-spidev)
+  --spi PATH               spidev device for enc28j60-spidev, e.g. /dev/spidev0.0
+  --spi-hz N               SPI clock for enc28j60-* (default 20000000, the chip's maximum)
+  --full-duplex            ENC28J60 in full duplex (the partner must be forced to full
+                           duplex: the chip does not autonegotiate)
   --ip ADDR/PREFIX         the stack's address, e.g. 192.0.2.2/24
   --gw ADDR                default gateway
   --host-ip ADDR/PREFIX    give the Linux side of the TAP this address and bring it up
@@ -185,5 +232,6 @@ Options for up:
   --seed N                 seed for the stack's randomness, the MAC and the impairments
   --allow-root-netns       allow a TAP in the initial network namespace (refused by default)
 
-Prints "netstack: up <tap> <ip> <mac>" when ready; stops on SIGINT or SIGTERM.
+Prints "netstack: up <tap or spi> <ip> <mac>" when ready (with an ENC28J60: once the chip
+is set up); stops on SIGINT or SIGTERM.
 `;

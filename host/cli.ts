@@ -10,7 +10,9 @@ import { looksLikeHostNetns, ip, netnsDelete, netnsEnsure } from './netns.ts';
 import { withFaults } from './nic/faults.ts';
 import { openTap } from './nic/tap.ts';
 import { withPcap } from './pcap.ts';
-import { Stack, makeRandom, type Nic } from './runtime.ts';
+import { Stack, makeRandom, realClock, type Nic } from './runtime.ts';
+import { Enc28j60 } from './sim/enc28j60.ts';
+import { Enc28j60Bus } from './sim/enc28j60-bus.ts';
 
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
@@ -25,9 +27,11 @@ const TCP_SERVICES = (o: UpOptions): [boolean, number, number, string][] => [
 ];
 const UDP_ECHO_PORT = 7;
 const HTTP_PORT = 80;
+/** Bound on the ENC28J60's reset and set-up (the module needs about 2 ms). */
+const CHIP_READY_MS = 2_000;
 
 const DEMO: UpOptions = {
-  tap: 'ns0', ip: '192.0.2.2/24', hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
+  nic: 'tap', spiHz: 20_000_000, fullDuplex: false, tap: 'ns0', ip: '192.0.2.2/24', hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
   http: true, profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, allowRootNetns: false,
 };
 
@@ -67,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function up(options: UpOptions): Promise<number> {
+  if (options.nic === 'enc28j60-spidev') return upSpidev(options);
   if (options.netns && process.env[NETNS_ENV] !== options.netns) return upInNetns(options, options.netns);
   return upHere(options);
 }
@@ -95,52 +100,86 @@ async function upInNetns(options: UpOptions, netns: string): Promise<number> {
   return code;
 }
 
-/** Runs the stack on a TAP in the current namespace until SIGINT or SIGTERM. */
+/** Resolves on SIGINT or SIGTERM. Listening before anything is set up (and before the "up" line,
+ *  which a script may answer with a signal at once), and with `on`, not `once`: Ctrl-C reaches us
+ *  twice (from the terminal and forwarded by the outer process under --netns), and a signal
+ *  arriving without a listener kills us mid-shutdown. */
+function signalled(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    process.on('SIGINT', () => resolve(0));
+    process.on('SIGTERM', () => resolve(0));
+  });
+}
+
+function startServices(stack: Stack, options: UpOptions): void {
+  if (options.echo) {
+    const status = stack.exports.service_udp_echo(UDP_ECHO_PORT);
+    if (status < 0) throw new Failure(`UDP echo service failed to start (${status})`);
+  }
+  for (const [on, kind, port, name] of TCP_SERVICES(options)) {
+    const status = on ? stack.exports.service_tcp(kind, port) : 0;
+    if (status < 0) throw new Failure(`TCP ${name} service failed to start on port ${port} (${errnoName(status)})`);
+  }
+  if (options.http) {
+    const status = stack.exports.service_http(HTTP_PORT);
+    if (status < 0) throw new Failure(`HTTP server failed to start on port ${HTTP_PORT} (${errnoName(status)})`);
+  }
+}
+
+/** Waits (bounded) until the ENC28J60 is set up; its errors come back as a Failure. */
+async function chipReady(stack: Stack): Promise<string> {
+  for (let waited = 0; waited < CHIP_READY_MS; waited += 10) {
+    const status = stack.nicStatus(0);
+    if (status !== 'initialising') return `EREVID 0x${stack.exports.nic_enc28j60_revision().toString(16).padStart(2, '0')}, link ${status}`;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Failure(`the ENC28J60 was not ready after ${CHIP_READY_MS} ms`);
+}
+
+function printCounters(stack: Stack, label: string): void {
+  const counters = Object.entries(stack.counters()).filter(([name, value]) => name && value);
+  process.stderr.write(`netstack: down ${label}; ${counters.map(([n, v]) => `${n}=${v}`).join(' ') || 'no traffic'}\n`);
+}
+
+/** Runs the stack on a TAP in the current namespace until SIGINT or SIGTERM: directly, or
+ *  (--nic enc28j60-sim) through the module's ENC28J60 driver and the chip model. */
 async function upHere(options: UpOptions): Promise<number> {
   if (!options.allowRootNetns && looksLikeHostNetns(options.tap)) {
     throw new UsageError('refusing to create a TAP in the initial network namespace; use --netns NAME (or --allow-root-netns)');
   }
-  // Listening before anything is set up (and before the "up" line, which a script may answer
-  // with a signal at once), and with `on`, not `once`: Ctrl-C reaches us twice (from the
-  // terminal and forwarded by the outer process under --netns), and a signal arriving without a
-  // listener kills us mid-shutdown.
-  const signalled = new Promise<number>((resolve) => {
-    process.on('SIGINT', () => resolve(0));
-    process.on('SIGTERM', () => resolve(0));
-  });
+  const stopped = signalled();
   const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
-  const stack = await Stack.load({ profile: options.profile, seed });
   const tap = await openTap(options.tap);
   let nic: Nic = tap;
+  let stack: Stack | null = null;
+  let chip: Enc28j60 | null = null;
   try {
     if (options.pcap) nic = withPcap(nic, options.pcap);
     if (options.dropChance || options.corruptChance || options.delayMs) {
       const { dropChance, corruptChance, delayMs } = options;
       nic = withFaults(nic, { dropChance, corruptChance, delayMs, seed });
     }
-    stack.attach(0, nic);
+    if (options.nic === 'enc28j60-sim') {
+      // The model's INT output wakes the module, as the pin would on a board.
+      chip = new Enc28j60({ nic, clock: realClock, spiHz: options.spiHz, onInt: (on) => on && stack?.kick() });
+    }
+    stack = await Stack.load({ profile: options.profile, seed, spi: chip ? new Enc28j60Bus(chip) : undefined });
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
     stack.configure(0, { mac, ip: options.ip, gateway: options.gateway });
+    if (chip) stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex, interrupt: true });
+    else stack.attach(0, nic);
     // The kernel side must be up before the stack's gratuitous ARP, or write() fails.
     if (options.hostIp) ip('addr', 'add', options.hostIp, 'dev', options.tap);
     ip('link', 'set', 'dev', options.tap, 'up');
-    if (options.echo) {
-      const status = stack.exports.service_udp_echo(UDP_ECHO_PORT);
-      if (status < 0) throw new Failure(`UDP echo service failed to start (${status})`);
-    }
-    for (const [on, kind, port, name] of TCP_SERVICES(options)) {
-      const status = on ? stack.exports.service_tcp(kind, port) : 0;
-      if (status < 0) throw new Failure(`TCP ${name} service failed to start on port ${port} (${errnoName(status)})`);
-    }
-    if (options.http) {
-      const status = stack.exports.service_http(HTTP_PORT);
-      if (status < 0) throw new Failure(`HTTP server failed to start on port ${HTTP_PORT} (${errnoName(status)})`);
-    }
+    startServices(stack, options);
     stack.start();
     stack.up(0);
-    process.stdout.write(`netstack: up ${options.tap} ${options.ip} ${mac}\n`);
+    const chipLine = chip ? `netstack: ENC28J60 model on the TAP, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
+    process.stdout.write(`netstack: up ${options.tap} ${options.ip} ${mac}\n${chipLine}`);
     if (process.env[DEMO_ENV]) process.stdout.write(`${DEMO_HINTS}\n`);
   } catch (error) {
+    stack?.stop();
+    chip?.close();
     nic.close();
     await tap.closed;
     throw error;
@@ -151,12 +190,42 @@ async function upHere(options: UpOptions): Promise<number> {
       resolve(EXIT_FAILURE);
     };
   });
-  const code = await Promise.race([failed, signalled]);
+  const code = await Promise.race([failed, stopped]);
   stack.stop();
+  chip?.close();
   nic.close();
   await tap.closed;
-  const counters = Object.entries(stack.counters()).filter(([name, value]) => name && value);
-  process.stderr.write(`netstack: down ${options.tap}; ${counters.map(([n, v]) => `${n}=${v}`).join(' ') || 'no traffic'}\n`);
+  printCounters(stack, options.tap);
+  return code;
+}
+
+/** Runs the stack on a real ENC28J60 on Linux spidev (no TAP, no namespace: the chip is the
+ *  link) until SIGINT or SIGTERM. The module polls the chip every millisecond (no INT line). */
+async function upSpidev(options: UpOptions): Promise<number> {
+  const stopped = signalled();
+  const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
+  const { SpidevBus } = await import('./spi/spidev.ts');
+  const bus = SpidevBus.open(options.spi!, { hz: options.spiHz });
+  let stack: Stack | null = null;
+  try {
+    stack = await Stack.load({ profile: options.profile, seed, spi: bus });
+    const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
+    stack.configure(0, { mac, ip: options.ip, gateway: options.gateway });
+    stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
+    startServices(stack, options);
+    stack.start();
+    stack.up(0);
+    const chipLine = `netstack: ENC28J60 on ${options.spi}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n`;
+    process.stdout.write(`netstack: up ${options.spi} ${options.ip} ${mac}\n${chipLine}`);
+  } catch (error) {
+    stack?.stop();
+    bus.close();
+    throw error;
+  }
+  const code = await stopped;
+  stack.stop();
+  bus.close();
+  printCounters(stack, options.spi!);
   return code;
 }
 

@@ -27,10 +27,15 @@ export interface Clock {
   clearTimer(handle: unknown): void;
 }
 
+/** setTimeout waits at least 1 ms even for 0: a due poll runs as soon as I/O allows instead. */
 export const realClock: Clock = {
   now: () => Math.floor(performance.now()),
-  setTimer: (ms, fn) => setTimeout(fn, ms),
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+  setTimer: (ms, fn) => (ms <= 0 ? { immediate: setImmediate(fn) } : { timeout: setTimeout(fn, ms) }),
+  clearTimer: (h) => {
+    const handle = h as { immediate?: NodeJS.Immediate; timeout?: NodeJS.Timeout };
+    if (handle.immediate) clearImmediate(handle.immediate);
+    else clearTimeout(handle.timeout);
+  },
 };
 
 export interface LoadOptions {

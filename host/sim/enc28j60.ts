@@ -39,7 +39,10 @@
  * to the nic when it completes; MII cycles hold BUSY for 10.24 µs. Completion is checked on
  * every SPI byte and, with a clock, also by a clock timer so INT can fire with the bus idle.
  * Without a clock, time moves only with SPI traffic, so polling drivers still see it pass.
- * `txTiming: 'instant'` completes transmissions at once.
+ * `txTiming: 'instant'` completes transmissions at once. Reception is paced the same way: with
+ * a clock, frames from the nic queue on the "wire" (rxWireQueue frames, like a switch port) and
+ * each reaches the MAC (frame + FCS + preamble + IFG) × 0.8 µs after the one before it, so a
+ * TAP that delivers a burst at once cannot fill the ring faster than a real segment would.
  *
  * Not modelled: power-on OST (CLKRDY is 1 from the start), power save beyond dropping RX,
  * RXBUSY (frames are written instantly), collisions and back-off other than injected ones,
@@ -79,6 +82,15 @@ export interface Enc28j60Options {
   fullDuplexStrap?: boolean;
   /** 'wire' (default) holds TXRTS for the frame's wire time; 'instant' completes at once. */
   txTiming?: 'wire' | 'instant';
+  /**
+   * 'wire' (the default with a clock): a frame from the nic reaches the MAC when its last bit
+   * has arrived at 10 Mbit/s after the one before it, as on a real segment however fast the
+   * nic delivers; 'instant' (the default without a clock): at once.
+   */
+  rxTiming?: 'wire' | 'instant';
+  /** Frames the far end holds while the wire towards the chip is busy (a switch port's buffer);
+   *  more are dropped (stats.rxWireDropped). Default 64. */
+  rxWireQueue?: number;
   /** INT output changes (true = asserted, i.e. the active-low pin is low). */
   onInt?: (asserted: boolean) => void;
 }
@@ -110,7 +122,7 @@ export class Enc28j60 {
   readonly buffer = new Uint8Array(8192);
   readonly warnings: Enc28j60Warning[] = [];
   readonly warningCounts: Record<string, number> = {};
-  readonly stats = { rxAccepted: 0, rxDisabled: 0, rxGiant: 0, rxFiltered: 0, rxRingFull: 0, rxCountFull: 0, txFrames: 0, txAborts: 0 };
+  readonly stats = { rxWireDropped: 0, rxAccepted: 0, rxDisabled: 0, rxGiant: 0, rxFiltered: 0, rxRingFull: 0, rxCountFull: 0, txFrames: 0, txAborts: 0 };
   onInt: ((asserted: boolean) => void) | null;
 
   private readonly regs = new Uint8Array(128);
@@ -121,6 +133,11 @@ export class Enc28j60 {
   private readonly byteNs: number;
   private readonly revision: number;
   private readonly txInstant: boolean;
+  private readonly rxInstant: boolean;
+  private readonly rxWireQueue: number;
+  /** Frames on the wire towards the chip (with FCS), each arriving at doneAtNs. */
+  private rxWire: { doneAtNs: number; wire: Uint8Array }[] = [];
+  private rxWireTimer: unknown = null;
   private nowNs = 0;
   private intLevel = false;
   private erxrdptLatch = 0;
@@ -147,6 +164,8 @@ export class Enc28j60 {
     this.byteNs = 8e9 / (options.spiHz ?? 20_000_000);
     this.revision = options.revision ?? 0x06;
     this.txInstant = options.txTiming === 'instant';
+    this.rxInstant = (options.rxTiming ?? (this.clock ? 'wire' : 'instant')) === 'instant';
+    this.rxWireQueue = options.rxWireQueue ?? 64;
     this.onInt = options.onInt ?? null;
     this.phy = new Phy(options.link ?? true, options.fullDuplexStrap ?? false);
     this.resetRegisters();
@@ -370,6 +389,7 @@ export class Enc28j60 {
     if (this.clock) this.nowNs = Math.max(this.nowNs, this.clock.now() * 1e6);
     if (this.mii && this.nowNs >= this.mii.doneAtNs) this.finishMii();
     if (this.tx && this.nowNs >= this.tx.doneAtNs) this.finishTx();
+    while (this.rxWire.length > 0 && this.nowNs >= this.rxWire[0].doneAtNs) this.arrive(this.rxWire.shift()!.wire);
   }
 
   private updateInt(): void {
@@ -483,15 +503,44 @@ export class Enc28j60 {
   /** A frame from the attached link (no FCS), or fed directly by tests. */
   receive(frame: Uint8Array): void {
     this.sync();
-    const econ1 = this.regs[R.ECON1];
-    if (!(econ1 & R.RXEN) || econ1 & R.RXRST || this.regs[R.ECON2] & R.PWRSV || !this.phy.linkUp) {
-      this.stats.rxDisabled++; // not queued: a disabled receiver loses the frame
-      return;
-    }
     const padded = new Uint8Array(Math.max(60, frame.length)); // the far end pads short frames
     padded.set(frame);
-    this.receiveWire(withFcs(padded));
-    this.updateInt();
+    const wire = withFcs(padded);
+    if (this.rxInstant) {
+      this.arrive(wire);
+      this.updateInt();
+      return;
+    }
+    if (this.rxWire.length >= this.rxWireQueue) {
+      this.stats.rxWireDropped++;
+      return;
+    }
+    const last = this.rxWire.length > 0 ? this.rxWire[this.rxWire.length - 1].doneAtNs : this.nowNs;
+    this.rxWire.push({ doneAtNs: Math.max(last, this.nowNs) + (wire.length + 8 + 12) * WIRE_BYTE_NS, wire });
+    this.armRxWire();
+  }
+
+  /** A timer for the next arrival, so it lands (and INT fires) while the bus is idle. */
+  private armRxWire(): void {
+    if (!this.clock || this.rxWireTimer !== null || this.rxWire.length === 0) return;
+    const head = this.rxWire[0];
+    this.rxWireTimer = this.clock.setTimer(Math.max(0, (head.doneAtNs - this.clock.now() * 1e6) / 1e6), () => {
+      this.rxWireTimer = null;
+      this.nowNs = Math.max(this.nowNs, head.doneAtNs); // the timer firing means the time has passed
+      this.sync();
+      this.updateInt();
+      this.armRxWire();
+    });
+  }
+
+  /** A frame's last bit has arrived: the MAC takes it if the receiver is on. */
+  private arrive(wire: Uint8Array): void {
+    const econ1 = this.regs[R.ECON1];
+    if (!(econ1 & R.RXEN) || econ1 & R.RXRST || this.regs[R.ECON2] & R.PWRSV || !this.phy.linkUp) {
+      this.stats.rxDisabled++; // a disabled receiver loses the frame
+      return;
+    }
+    this.receiveWire(wire);
   }
 
   /** RX of a frame that carries its FCS (from the wire or the TX loopback). */
@@ -613,6 +662,9 @@ export class Enc28j60 {
   /** Detaches from the nic and drops pending timers. */
   close(): void {
     this.cancelTx();
+    if (this.rxWireTimer !== null) this.clock?.clearTimer(this.rxWireTimer);
+    this.rxWireTimer = null;
+    this.rxWire = [];
     if (this.nic) this.nic.onFrame = null;
   }
 }

@@ -24,6 +24,15 @@ describe('netstack command line', { skip }, () => {
     ['negative delay', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--delay', '-1']],
     ['option without value', ['up', '--tap', 't0', '--ip']],
     ['demo with arguments', ['demo', '--tap', 'x']],
+    ['unknown nic', ['up', '--nic', 'ne2000', '--tap', 't0', '--ip', '192.0.2.2/24']],
+    ['spidev without --spi', ['up', '--nic', 'enc28j60-spidev', '--ip', '192.0.2.2/24']],
+    ['spidev with a TAP', ['up', '--nic', 'enc28j60-spidev', '--spi', '/dev/spidev0.0', '--tap', 't0', '--ip', '192.0.2.2/24']],
+    ['spidev with --netns', ['up', '--nic', 'enc28j60-spidev', '--spi', '/dev/spidev0.0', '--netns', 'x', '--ip', '192.0.2.2/24']],
+    ['--spi not a spidev path', ['up', '--nic', 'enc28j60-spidev', '--spi', '/etc/passwd', '--ip', '192.0.2.2/24']],
+    ['--spi without spidev', ['up', '--tap', 't0', '--spi', '/dev/spidev0.0', '--ip', '192.0.2.2/24']],
+    ['SPI clock above 20 MHz', ['up', '--nic', 'enc28j60-sim', '--tap', 't0', '--spi-hz', '25000000', '--ip', '192.0.2.2/24']],
+    ['--spi-hz on a TAP', ['up', '--tap', 't0', '--spi-hz', '8000000', '--ip', '192.0.2.2/24']],
+    ['--full-duplex on a TAP', ['up', '--tap', 't0', '--full-duplex', '--ip', '192.0.2.2/24']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {
@@ -39,5 +48,7 @@ describe('netstack command line', { skip }, () => {
     assert.equal(result.status, 0);
     assert.match(result.stdout, /netstack up --tap NAME --ip ADDR\/PREFIX/);
     assert.match(result.stdout, /--netns NAME/);
+    assert.match(result.stdout, /--nic KIND/);
+    assert.match(result.stdout, /--spi PATH/);
   });
 });
