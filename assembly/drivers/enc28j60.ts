@@ -38,11 +38,15 @@ import {
 // ---- Buffer layout (§3) ----
 /** RX ring start: errata #5 (a write of ERXST/ERXND may load 0 into the write pointer). */
 @inline export const ENC_RX_START: u32 = 0x0000;
-/** RX ring end, inclusive; odd so ERXRDPT = ERXND is a legal odd value (errata #14). */
-@inline export const ENC_RX_END: u32 = 0x19ff;
+/** RX ring end, inclusive; odd so ERXRDPT = ERXND is a legal odd value (errata #14). 5 KB: more
+ *  than 3 full-size frames, 4 ms of a saturated 10 Mbit/s line. */
+@inline export const ENC_RX_END: u32 = 0x13ff;
 @inline export const ENC_RX_SIZE: u32 = ENC_RX_END - ENC_RX_START + 1;
-/** TX area 0x1A00..0x1FFF: control byte + 1518-byte frame + 7-byte TSV end at 0x1FF5, no wrap (§4). */
-@inline export const ENC_TX_START: u32 = 0x1a00;
+/** Two TX areas of ENC_TX_AREA bytes from here: 0x1400 and 0x1A00. Each holds the control byte,
+ *  a 1518-byte frame and the 7-byte TSV (1526 bytes, no wrap, §4). While one frame is on the wire
+ *  the next is written into the other, so the SPI write overlaps the 1.2 ms of wire time. */
+@inline export const ENC_TX_START: u32 = 0x1400;
+@inline export const ENC_TX_AREA: u32 = 0x600;
 /** MAMXFL: the largest frame including FCS (§5 step 6): 1522 so an 802.1Q-tagged full-size frame
  *  fits (Linux uses 1518; the reset value is 1536). */
 @inline export const ENC_MAX_FRAME: u32 = 1522;
@@ -111,6 +115,8 @@ let link_state: i32 = -1;
 let tx_in_flight: bool = false;
 let tx_end: u32 = ENC_TX_START;
 let tx_attempt: i32 = 0;
+/** TX area (0 or 1) the next frame is written into: the one not on the wire. */
+let tx_area: u32 = 0;
 
 /** EREVID bits 4:0 read by the last successful init (B1=0x02, B4=0x04, B5=0x05, B7=0x06; §7). */
 export function enc_revision(): u32 {
@@ -386,6 +392,7 @@ export function enc_init(mac: usize, now_ms: u32, flags: i32): i32 {
     init_state = INIT_WAIT;
     link_state = -1;
     tx_in_flight = false;
+    tx_area = 0;
     return ENC_PENDING;
   }
   if (now_ms - reset_at < ENC_RESET_WAIT_MS) return ENC_PENDING; // errata #2: >= 1 ms after SRC
@@ -589,27 +596,33 @@ function tx_trigger(): void {
 
 /**
  * Sends one frame (DA..payload, no FCS; the MAC pads to 60 and appends the CRC). The frame is
- * copied into the chip and started; the call returns at once, and the next enc_tx (or
- * enc_tx_flush) waits for it to finish first, so the stack works while the wire is busy
- * (1.2 ms for a full frame at 10 Mbit/s). Returns len, or ENC_TX_LINK_DOWN (the last link poll
- * saw no carrier), ENC_TX_BAD_LENGTH, ENC_ERR_NOT_READY. How the previous frame ended is
- * counted (enc_tx_errors, enc_tx_timeouts) and returned by enc_tx_flush.
+ * written into the free TX area while the previous one may still be on the wire, then started
+ * as soon as that one has finished; the call returns without waiting for its own end, so the
+ * stack works while the wire is busy (1.2 ms for a full frame at 10 Mbit/s). Returns len, or
+ * ENC_TX_LINK_DOWN (the last link poll saw no carrier), ENC_TX_BAD_LENGTH, ENC_ERR_NOT_READY.
+ * How a frame ended is counted (enc_tx_errors, enc_tx_timeouts) and returned by enc_tx_flush.
  */
 export function enc_tx(src: usize, len: i32): i32 {
   if (init_state != INIT_READY) return ENC_ERR_NOT_READY;
   if (len < 1 || len > ENC_TX_MAX) return ENC_TX_BAD_LENGTH;
   if (link_state != 1) return ENC_TX_LINK_DOWN;
-  tx_wait(); // the single TX area is free only once the previous frame is out
 
-  // Host sequence (§4): EWRPT = ETXST, WBM control byte + frame, ETXND = last byte.
-  tx_end = ENC_TX_START + <u32>len;
-  enc_write16(ETXSTL, ENC_TX_START);
-  enc_write16(EWRPTL, ENC_TX_START);
+  // Host sequence (§4): EWRPT = the area's start, WBM control byte + frame. EWRPT and the
+  // buffer are the host's side of the dual-ported memory: writing them does not disturb the
+  // MAC reading the other area.
+  const start = ENC_TX_START + tx_area * ENC_TX_AREA;
+  enc_write16(EWRPTL, start);
   write_packet(src, len);
+  // ETXST/ETXND still describe the frame on the wire (a late-collision retry resends it), so
+  // they change only once it has finished.
+  tx_wait();
+  tx_end = start + <u32>len;
+  enc_write16(ETXSTL, start);
   enc_write16(ETXNDL, tx_end);
   tx_attempt = 0;
   tx_trigger();
   tx_in_flight = true;
+  tx_area ^= 1;
   return len;
 }
 

@@ -4,17 +4,18 @@
 import {
   enc_rx_read_pointer, enc_next_valid, enc_ring_add, enc_ring_expected_next, enc_rx_free,
   enc_rsv_ok, enc_rsv_count, enc_tsv_late_collision, enc_tsv_count, enc_hash_bit, enc_hash_add,
-  enc_maadr_reg, ENC_RX_START, ENC_RX_END, ENC_RX_SIZE, ENC_TX_START, ENC_TX_MAX,
+  enc_maadr_reg, ENC_RX_START, ENC_RX_END, ENC_RX_SIZE, ENC_TX_START, ENC_TX_AREA, ENC_TX_MAX,
 } from "../../../assembly/drivers/enc28j60";
 import { REG_MAC, REG_ADDR_MASK, REG_BANK_SHIFT } from "../../../assembly/drivers/enc28j60_regs";
 
 describe("enc28j60 buffer layout", () => {
-  it("puts the RX ring at 0 (errata #5) with an odd end (errata #14) and the TX area after it", () => {
+  it("puts the RX ring at 0 (errata #5) with an odd end (errata #14) and two TX areas after it", () => {
     expect<u32>(ENC_RX_START).toBe(0);
     expect<u32>(ENC_RX_END & 1).toBe(1);
     expect<u32>(ENC_TX_START).toBe(ENC_RX_END + 1);
-    // control byte + largest frame + 7-byte TSV stay below 0x2000 (no TSV wrap, §4)
-    expect<bool>(ENC_TX_START + 1 + <u32>ENC_TX_MAX + 7 <= 0x2000).toBe(true);
+    // control byte + largest frame + 7-byte TSV fit each area, the second below 0x2000 (no wrap, §4)
+    expect<bool>(1 + <u32>ENC_TX_MAX + 7 <= ENC_TX_AREA).toBe(true);
+    expect<u32>(ENC_TX_START + 2 * ENC_TX_AREA).toBe(0x2000);
   });
 });
 
@@ -35,30 +36,30 @@ describe("enc28j60 ERXRDPT (errata #14)", () => {
 describe("enc28j60 next-packet pointer", () => {
   it("accepts even pointers inside the ring other than the packet itself", () => {
     expect<bool>(enc_next_valid(0x0046, 0)).toBe(true);
-    expect<bool>(enc_next_valid(0, 0x19e0)).toBe(true);
-    expect<bool>(enc_next_valid(0x19fe, 0x1000)).toBe(true);
+    expect<bool>(enc_next_valid(0, 0x13e0)).toBe(true);
+    expect<bool>(enc_next_valid(0x13fe, 0x1000)).toBe(true);
   });
 
   it("rejects odd, out-of-ring and self pointers", () => {
     expect<bool>(enc_next_valid(0x0047, 0)).toBe(false);
-    expect<bool>(enc_next_valid(0x1a00, 0)).toBe(false);
+    expect<bool>(enc_next_valid(0x1400, 0)).toBe(false);
     expect<bool>(enc_next_valid(0x1ffe, 0)).toBe(false);
     expect<bool>(enc_next_valid(0xfffe, 0)).toBe(false);
     expect<bool>(enc_next_valid(0x0100, 0x0100)).toBe(false);
   });
 
   it("wraps random access past ERXND by the ring size", () => {
-    expect<u32>(ENC_RX_SIZE).toBe(0x1a00);
-    expect<u32>(enc_ring_add(0x19fa, 5)).toBe(0x19ff);
-    expect<u32>(enc_ring_add(0x19fa, 6)).toBe(0);
-    expect<u32>(enc_ring_add(0x19e0, 70)).toBe(0x26);
+    expect<u32>(ENC_RX_SIZE).toBe(0x1400);
+    expect<u32>(enc_ring_add(0x13fa, 5)).toBe(0x13ff);
+    expect<u32>(enc_ring_add(0x13fa, 6)).toBe(0);
+    expect<u32>(enc_ring_add(0x13e0, 70)).toBe(0x26);
   });
 
   it("predicts the next packet: 6-byte header, count bytes, even filler", () => {
     expect<u32>(enc_ring_expected_next(0, 64)).toBe(70);
     expect<u32>(enc_ring_expected_next(0, 65)).toBe(72);
-    expect<u32>(enc_ring_expected_next(0x19e0, 64)).toBe(0x26);
-    expect<u32>(enc_ring_expected_next(0x19f8, 1518)).toBe(0x19f8 + 6 + 1518 - 0x1a00);
+    expect<u32>(enc_ring_expected_next(0x13e0, 64)).toBe(0x26);
+    expect<u32>(enc_ring_expected_next(0x13f8, 1518)).toBe(0x13f8 + 6 + 1518 - 0x1400);
   });
 
   it("computes free ring space from the write and read pointers", () => {

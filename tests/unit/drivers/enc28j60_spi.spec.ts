@@ -6,7 +6,7 @@ import {
   enc_tx_flush, enc_set_multicast_hash, enc_hash_add, enc_ready,
   ENC_OK, ENC_PENDING, ENC_ERR_CLOCK, ENC_ERR_NO_CHIP, ENC_FLAG_FULL_DUPLEX,
   ENC_RX_BAD_STATUS, ENC_RX_TOO_LONG, ENC_RX_RESET, ENC_TX_LINK_DOWN, ENC_TX_ABORTED,
-  ENC_TX_TIMEOUT, ENC_TX_BAD_LENGTH, ENC_TX_RETRIES, ENC_TX_START,
+  ENC_TX_TIMEOUT, ENC_TX_BAD_LENGTH, ENC_TX_RETRIES, ENC_TX_START, ENC_TX_AREA,
   ENC_OK as ENC_TX_DONE,
 } from "../../../assembly/drivers/enc28j60";
 import { Counter, counter_value } from "../../../assembly/lib/counters";
@@ -75,9 +75,9 @@ function put_packet(at: i32, next: i32, len: i32, status4: u8, seed: u8): void {
   store<u8>(HDR + 2, <u8>count); store<u8>(HDR + 3, <u8>(count >> 8));
   store<u8>(HDR + 4, status4); store<u8>(HDR + 5, 0);
   fill_frame(len, seed);
-  // header and frame, wrapping at ERXND (0x19FF) -> ERXST (0)
+  // header and frame, wrapping at ERXND (0x13FF) -> ERXST (0)
   for (let i = 0; i < 6 + len; i++) {
-    const a = (at + i) % 0x1a00;
+    const a = (at + i) % 0x1400;
     mock_set_buf(a, i < 6 ? HDR + <usize>i : FRAME + <usize>(i - 6), 1);
   }
   mock_set_reg(1, 0x19, mock_reg(1, 0x19) + 1);
@@ -100,9 +100,9 @@ describe("enc28j60 init (errata #2 wait, §5 sequence)", () => {
   it("programs the ring, filters, MAC and PHY for half duplex", () => {
     bring_up(0);
     expect<i32>(reg16(0, 0x08)).toBe(0);      // ERXST (errata #5)
-    expect<i32>(reg16(0, 0x0a)).toBe(0x19ff); // ERXND
-    expect<i32>(reg16(0, 0x0c)).toBe(0x19ff); // ERXRDPT = ERXND, odd (errata #14)
-    expect<i32>(reg16(0, 0x04)).toBe(0x1a00); // ETXST
+    expect<i32>(reg16(0, 0x0a)).toBe(0x13ff); // ERXND
+    expect<i32>(reg16(0, 0x0c)).toBe(0x13ff); // ERXRDPT = ERXND, odd (errata #14)
+    expect<i32>(reg16(0, 0x04)).toBe(0x1400); // ETXST
     expect<i32>(mock_reg(1, 0x18)).toBe(0xa3); // ERXFCON UCEN|CRCEN|BCEN|MCEN
     expect<i32>(mock_reg(2, 0x00)).toBe(0x0d); // MACON1 TXPAUS|RXPAUS|MARXEN
     expect<i32>(mock_reg(2, 0x02)).toBe(0x32); // MACON3 half duplex
@@ -215,11 +215,11 @@ describe("enc28j60 receive (§3)", () => {
 
   it("follows the next pointer across the ring end and writes ERXND when next == ERXST", () => {
     bring_up(0);
-    put_packet(0, 0x19e0, 60, 0xc0, 0x20); // next pointer not where the count says: diagnostic only
+    put_packet(0, 0x13e0, 60, 0xc0, 0x20); // next pointer not where the count says: diagnostic only
     expect<i32>(enc_rx(DST, 1518)).toBe(60);
     expect<u32>(counter_value(Counter.enc_rx_next_mismatch)).toBe(1);
-    expect<i32>(reg16(0, 0x0c)).toBe(0x19df);
-    put_packet(0x19e0, 0x26, 60, 0xc0, 0x30); // 6 + 64 bytes from 0x19E0 wrap to 0x26
+    expect<i32>(reg16(0, 0x0c)).toBe(0x13df);
+    put_packet(0x13e0, 0x26, 60, 0xc0, 0x30); // 6 + 64 bytes from 0x13E0 wrap to 0x26
     expect<i32>(enc_rx(DST, 1518)).toBe(60);
     for (let i = 0; i < 60; i++) expect<u8>(load<u8>(DST + <usize>i)).toBe(<u8>(0x30 + i));
     expect<i32>(reg16(0, 0x0c)).toBe(0x25);
@@ -227,7 +227,7 @@ describe("enc28j60 receive (§3)", () => {
     put_packet(0x26, 0, 60, 0x00, 0x40); // RSV bit 23 clear: dropped; next == ERXST
     expect<i32>(enc_rx(DST, 1518)).toBe(ENC_RX_BAD_STATUS);
     expect<u32>(counter_value(Counter.enc_rx_bad_status)).toBe(1);
-    expect<i32>(reg16(0, 0x0c)).toBe(0x19ff);
+    expect<i32>(reg16(0, 0x0c)).toBe(0x13ff);
     expect<i32>(mock_reg(1, 0x19)).toBe(0);
   });
 
@@ -257,12 +257,12 @@ describe("enc28j60 receive (§3)", () => {
     expect<i32>(enc_rx(DST, 1518)).toBe(ENC_RX_RESET);
     expect<u32>(counter_value(Counter.enc_rx_resets)).toBe(1);
     expect<i32>(mock_reg(1, 0x19)).toBe(0);          // stale packets drained
-    expect<i32>(reg16(0, 0x0c)).toBe(0x19ff);         // ring re-initialised
+    expect<i32>(reg16(0, 0x0c)).toBe(0x13ff);         // ring re-initialised
     expect<i32>(mock_reg(0, 0x1f) & 0xc4).toBe(0x04); // RXRST released, RXEN back on
     put_packet(0, 70, 60, 0xc0, 0x80);                // the driver reads from ERXST again
     expect<i32>(enc_rx(DST, 1518)).toBe(60);
     expect<u8>(load<u8>(DST)).toBe(0x80);
-    put_packet(70, 0x1a00, 60, 0xc0, 0x90);           // next beyond ERXND
+    put_packet(70, 0x1400, 60, 0xc0, 0x90);           // next beyond ERXND
     expect<i32>(enc_rx(DST, 1518)).toBe(ENC_RX_RESET);
     put_packet(0, 70, 2000, 0xc0, 0x90);              // count > MAMXFL
     expect<i32>(enc_rx(DST, 1600)).toBe(ENC_RX_RESET);
@@ -292,6 +292,30 @@ describe("enc28j60 transmit (§4, errata #12/#13)", () => {
     for (let i = 0; i < mock_frames(); i++) if (mock_frame_byte(i, 0) == 0x7a) wbm = i;
     expect<i32>(mock_frame_len(wbm)).toBe(62);
     expect<i32>(mock_frame_byte(wbm, 1)).toBe(0);
+  });
+
+  it("alternates two TX areas: the next frame is written before the previous one has finished", () => {
+    bring_up(0);
+    fill_frame(60, 0x10);
+    expect<i32>(enc_tx(FRAME, 60)).toBe(60);
+    fill_frame(80, 0x40);
+    expect<i32>(enc_tx(FRAME, 80)).toBe(80);
+    expect<i32>(mock_buf(ENC_TX_START + 1)).toBe(0x10);
+    expect<i32>(mock_buf(ENC_TX_START + ENC_TX_AREA + 1)).toBe(0x40);
+    expect<i32>(reg16(0, 0x04)).toBe(ENC_TX_START + ENC_TX_AREA); // ETXST: the second area
+    expect<i32>(reg16(0, 0x06)).toBe(ENC_TX_START + ENC_TX_AREA + 80);
+    // The WBM of the second frame comes before the EIR reads that wait for the first.
+    let wbm = -1;
+    let eir_read = -1;
+    for (let i = 0; i < mock_frames(); i++) {
+      if (mock_frame_byte(i, 0) == 0x7a) wbm = i;
+      if (wbm >= 0 && eir_read < 0 && mock_frame_byte(i, 0) == 0x1c) eir_read = i;
+    }
+    expect<i32>(eir_read).toBeGreaterThan(wbm);
+    fill_frame(60, 0x70);
+    expect<i32>(enc_tx(FRAME, 60)).toBe(60);
+    expect<i32>(mock_buf(ENC_TX_START + 1)).toBe(0x70); // back to the first area
+    expect<i32>(enc_tx_flush()).toBe(ENC_TX_DONE);
   });
 
   it("retries late collisions from the TSV, then gives up", () => {
