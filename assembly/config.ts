@@ -77,6 +77,9 @@
 @inline export const NIC_LINK_POLL_MS: u32 = 250;
 /** Wait before a failed chip initialisation is tried again. */
 @inline export const NIC_INIT_RETRY_MS: u32 = 1_000;
+/** A frame still on the wire after this long is given up (a full frame takes 1.2 ms; half-duplex
+ *  back-off after 15 collisions can add about 50 ms). */
+@inline export const NIC_TX_STUCK_MS: u32 = 100;
 /** Frames taken from the chip per poll before the host gets control back (and a 0 delay). */
 @inline export const NIC_RX_BUDGET: i32 = IS_TINY ? 4 : 16;
 

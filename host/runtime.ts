@@ -55,7 +55,7 @@ export interface LoadOptions {
 export interface Enc28j60Options {
   /** Full duplex (MACON3.FULDPX + PHCON1.PDPXMD); the partner must be forced to full duplex too. */
   fullDuplex?: boolean;
-  /** The chip's INT pin wakes the host (call wake()); otherwise the module polls every ms. */
+  /** The chip's INT pin wakes the host (call kick() when it asserts); otherwise the module polls every ms. */
   interrupt?: boolean;
 }
 

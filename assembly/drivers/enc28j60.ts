@@ -82,6 +82,9 @@ import {
 @inline export const ENC_TX_TIMEOUT: i32 = -22;
 @inline export const ENC_TX_BAD_LENGTH: i32 = -23;
 
+// ---- enc_events bits ----
+@inline export const ENC_EVENT_LINK: i32 = 1;
+
 // ---- enc_init flags ----
 /** Full duplex: MACON3.FULDPX and PHCON1.PDPXMD set together (§5 step 7, errata #16). There is no
  *  auto-negotiation (§8): use full duplex only if the partner is forced to full duplex too. */
@@ -117,6 +120,8 @@ let tx_end: u32 = ENC_TX_START;
 let tx_attempt: i32 = 0;
 /** TX area (0 or 1) the next frame is written into: the one not on the wire. */
 let tx_area: u32 = 0;
+/** Frames started so far (wraps): tells a frame on the wire from the one seen there before. */
+let tx_serial: u32 = 0;
 
 /** EREVID bits 4:0 read by the last successful init (B1=0x02, B4=0x04, B5=0x05, B7=0x06; §7). */
 export function enc_revision(): u32 {
@@ -547,42 +552,57 @@ export function enc_rx(dst: usize, capacity: i32): i32 {
 // Transmit (§4)
 // =====================================================================================
 
-/** Waits (bounded) for the transmission in flight to end, re-triggering it after a late
- *  collision (errata #13: the frame is still in the TX area). ENC_OK, ENC_TX_ABORTED (TXERIF,
- *  retries spent) or ENC_TX_TIMEOUT (neither TXIF nor TXERIF: TXRTS cleared by hand, errata #13). */
+/** One look at the frame in flight, given EIR: ENC_PENDING while it is on the wire (or sent
+ *  again after a late collision: errata #13, the frame is still in its TX area), else ENC_OK or
+ *  ENC_TX_ABORTED (TXERIF with the retries spent), and nothing is in flight any more. */
+function tx_check(eir: u32): i32 {
+  if ((eir & (EIR_TXIF | EIR_TXERIF)) == 0) return ENC_PENDING;
+  if ((eir & EIR_TXERIF) == 0) {
+    tx_in_flight = false;
+    return ENC_OK;
+  }
+  // Abort: TXRTS can stay set after a false late collision (errata #13); read the TSV at
+  // ETXND+1 (7 bytes, [DS Table 7-1]); ESTAT.LATECOL is unreliable (errata #15).
+  enc_bfc(ECON1, ECON1_TXRTS);
+  enc_write16(ERDPTL, tx_end + 1);
+  read_buffer(tx_status, 7);
+  if (enc_tsv_late_collision(tx_status) && tx_attempt < ENC_TX_RETRIES) {
+    tx_attempt++;
+    count(Counter.enc_tx_retries);
+    tx_trigger();
+    return ENC_PENDING;
+  }
+  tx_in_flight = false;
+  count(Counter.enc_tx_errors);
+  return ENC_TX_ABORTED;
+}
+
+/** Waits (bounded, TX_POLLS reads of EIR per attempt) for the frame in flight to end: ENC_OK,
+ *  ENC_TX_ABORTED, or ENC_TX_TIMEOUT (neither TXIF nor TXERIF: TXRTS cleared by hand, errata #13). */
 function tx_wait(): i32 {
   if (!tx_in_flight) return ENC_OK;
-  for (;;) {
-    let eir: u32 = 0;
-    for (let i = 0; i < TX_POLLS; i++) {
-      eir = enc_read(EIR);
-      if ((eir & (EIR_TXIF | EIR_TXERIF)) != 0) break;
-    }
-    if ((eir & (EIR_TXIF | EIR_TXERIF)) == 0) {
-      enc_bfc(ECON1, ECON1_TXRTS); // errata #13: TXRTS may never clear on its own
-      tx_in_flight = false;
-      count(Counter.enc_tx_timeouts);
-      return ENC_TX_TIMEOUT;
-    }
-    if ((eir & EIR_TXERIF) == 0) {
-      tx_in_flight = false;
-      return ENC_OK;
-    }
-    // Abort: TXRTS can stay set after a false late collision (errata #13); read the TSV at
-    // ETXND+1 (7 bytes, [DS Table 7-1]); ESTAT.LATECOL is unreliable (errata #15).
-    enc_bfc(ECON1, ECON1_TXRTS);
-    enc_write16(ERDPTL, tx_end + 1);
-    read_buffer(tx_status, 7);
-    if (enc_tsv_late_collision(tx_status) && tx_attempt < ENC_TX_RETRIES) {
-      tx_attempt++;
-      count(Counter.enc_tx_retries);
-      tx_trigger();
-      continue;
-    }
-    tx_in_flight = false;
-    count(Counter.enc_tx_errors);
-    return ENC_TX_ABORTED;
+  let attempt = tx_attempt;
+  for (let i = 0; i < TX_POLLS; i++) {
+    const result = tx_check(enc_read(EIR));
+    if (result != ENC_PENDING) return result;
+    if (tx_attempt != attempt) { attempt = tx_attempt; i = 0; } // a retry gets its own bound
   }
+  enc_bfc(ECON1, ECON1_TXRTS); // errata #13: TXRTS may never clear on its own
+  tx_in_flight = false;
+  count(Counter.enc_tx_timeouts);
+  return ENC_TX_TIMEOUT;
+}
+
+/**
+ * The chip's events for a poll, from one read of EIR, without waiting: finishes (or retries) the
+ * frame in flight if the chip is done with it. Returns ENC_EVENT_LINK when EIR.LINKIF says the
+ * PHY saw a link change (read it with enc_poll_link, which also clears the flag).
+ */
+export function enc_events(): i32 {
+  if (init_state != INIT_READY) return 0;
+  const eir = enc_read(EIR);
+  if (tx_in_flight) tx_check(eir);
+  return (eir & EIR_LINKIF) != 0 ? ENC_EVENT_LINK : 0;
 }
 
 /** Starts sending what ETXST..ETXND hold. */
@@ -623,7 +643,13 @@ export function enc_tx(src: usize, len: i32): i32 {
   tx_trigger();
   tx_in_flight = true;
   tx_area ^= 1;
+  tx_serial++;
   return len;
+}
+
+/** The serial number of the frame on the wire (frames started so far), or -1 if none is. */
+export function enc_tx_in_flight(): i64 {
+  return tx_in_flight ? <i64>tx_serial : -1;
 }
 
 /** Waits for the frame in flight, if any: ENC_OK, ENC_TX_ABORTED or ENC_TX_TIMEOUT. */

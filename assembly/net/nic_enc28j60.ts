@@ -1,11 +1,12 @@
 // The ENC28J60 as an interface: its initialisation state machine, link tracking and receive
 // loop, all run from poll(). The driver (drivers/enc28j60.ts) knows the chip; this file knows
 // the stack (which interface, when to announce, where frames go).
-import { FRAME_BUFFER_BYTES, NIC_INIT_RETRY_MS, NIC_LINK_POLL_MS, NIC_POLL_MS, NIC_RX_BUDGET } from "../config";
+import { FRAME_BUFFER_BYTES, NIC_INIT_RETRY_MS, NIC_LINK_POLL_MS, NIC_POLL_MS, NIC_RX_BUDGET, NIC_TX_STUCK_MS } from "../config";
 import { Counter, count } from "../lib/counters";
 import { time_reached } from "../lib/time";
 import {
-  enc_init, enc_link_state, enc_poll_link, enc_rx, ENC_FLAG_INT, ENC_OK, ENC_PENDING, ENC_RESET_WAIT_MS,
+  enc_events, enc_init, enc_link_state, enc_poll_link, enc_rx, enc_tx_flush, enc_tx_in_flight,
+  ENC_EVENT_LINK, ENC_FLAG_INT, ENC_OK, ENC_PENDING, ENC_RESET_WAIT_MS,
 } from "../drivers/enc28j60";
 import { arp_announce } from "./arp";
 import { clock_wake_at } from "./clock";
@@ -19,6 +20,9 @@ let flags: i32 = 0;
 let retry_at: u32 = 0;
 let link_poll_at: u32 = 0;
 let link: i32 = 0;
+/** The frame seen on the wire by the last polls, and since when. */
+let watched_serial: i64 = -1;
+let watched_since: u32 = 0;
 
 /** Hands interface iface to the chip; the reset and set-up run from the following polls. */
 export function nic_enc_attach(iface: i32, enc_flags: i32): void {
@@ -72,13 +76,14 @@ export function nic_enc_poll(now: u32): bool {
     initialise(iface, now);
     if (status != ENC_OK) return false;
   }
-  if (time_reached(now, link_poll_at)) {
+  const events = enc_events();
+  // LINKIF also holds the INT pin asserted, hiding later packets' edges: read the PHY at once.
+  if ((events & ENC_EVENT_LINK) != 0 || time_reached(now, link_poll_at)) {
     const up = enc_poll_link();
     if (up >= 0) set_link(up, iface);
     link_poll_at = now + NIC_LINK_POLL_MS;
   }
   clock_wake_at(link_poll_at);
-
   const buffer = nic_rx_buffer(iface);
   let taken = 0;
   for (; taken < NIC_RX_BUDGET; taken++) {
@@ -90,5 +95,21 @@ export function nic_enc_poll(now: u32): bool {
   // again soon; with it, the host wakes the module when the chip has something.
   if (taken == NIC_RX_BUDGET) clock_wake_at(now);
   else if ((flags & ENC_FLAG_INT) == 0) clock_wake_at(now + NIC_POLL_MS);
+  watch_tx(now);
   return taken > 0;
+}
+
+/** A frame on the wire is looked at again next millisecond, so a late collision is retried then
+ *  (errata #13), not only when the stack next sends; one there for NIC_TX_STUCK_MS is given up. */
+function watch_tx(now: u32): void {
+  const serial = enc_tx_in_flight();
+  if (serial < 0) return;
+  if (serial != watched_serial) {
+    watched_serial = serial;
+    watched_since = now;
+  } else if (time_reached(now, watched_since + NIC_TX_STUCK_MS)) {
+    enc_tx_flush(); // bounded wait, then TXRTS cleared and the timeout counted
+    return;
+  }
+  clock_wake_at(now + 1);
 }
