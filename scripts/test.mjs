@@ -1,7 +1,7 @@
 // What `npm test` runs after the build: the as-pect unit specs, then every node:test suite
 // under tests/ (Node 20's --test takes no globs, so the files are listed here), one file at a
 // time because the Linux suites create namespaces and TAP devices.
-// Usage: node scripts/test.mjs [path-prefix...]   e.g. node scripts/test.mjs tests/linux
+// Usage: node scripts/test.mjs [path-prefix...]   e.g. node scripts/test.mjs tests/linux tests/sim/enc28j60
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -40,8 +40,9 @@ if (!wanted('tests/unit')) {
   console.log('\n== unit specs: skipped, as-pect.config.js does not exist yet');
 }
 
-// A prefix matches a directory, a whole file name, or a file name without ".test.ts".
-const matches = (path, p) => path === p || path.startsWith(`${p}/`) || path === `${p}.test.ts`;
+// A prefix matches a directory or the start of a file's path (tests/sim/enc28j60 runs every
+// tests/sim/enc28j60-*.test.ts).
+const matches = (path, p) => path.startsWith(p);
 const files = testFiles('tests').map((path) => relative('.', path)).filter((path) => prefixes.length === 0 || prefixes.some((p) => matches(path, p)));
 if (files.length === 0) {
   console.log('\n== node:test suites: none found');
