@@ -1,5 +1,6 @@
-// `npm run bench`: sizes, in-process exchange rates, the TAP comparison against a raw
-// reflector, and TCP throughput and connection rates (in-process and over TAP); ends with a
+// `npm run bench`: sizes, in-process exchange rates, the ENC28J60 figures through the chip model
+// (simulated time), the TAP comparison against a raw reflector, and TCP throughput and
+// connection rates (in-process and over TAP); ends with a
 // summary block to paste into an issue note. Prints figures only: no assertions (a slow
 // machine is not a failing build).
 import { execFileSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { PROFILES, type Profile } from '../host/abi.ts';
 import { wasmPath } from '../host/runtime.ts';
+import { encBench, encReport, encSummary } from './enc28j60.ts';
 import { pingModuleOnly, pingStackWire, udpModuleOnly, udpStackWire, type Rate } from './inproc.ts';
 import { SIZE_NOTE, measureSize, sizeTable, type SizeRow } from './size.ts';
 import { tapBench, type TapRun } from './tap.ts';
@@ -144,6 +146,17 @@ for (const profile of TCP_PROFILES) {
     summary.push(`  ${line}`);
     for (const note of f.notes) notes.push(`TCP in-process ${direction} [${profile}]: ${note}`);
   }
+}
+
+out();
+out('== ENC28J60 through the chip model: module -> driver -> SPI -> model -> 10 Mbit/s wire -> peer module, one VirtualClock kept at chip time');
+const enc = await encBench().catch((error: Error) => ({ skipped: `failed: ${error.message}` }));
+if ('skipped' in enc) {
+  out(`skipped: ${enc.skipped}`);
+  summary.push(`ENC28J60 (simulated): skipped (${enc.skipped})`);
+} else {
+  encReport(enc).forEach((line) => out(line));
+  summary.push(...encSummary(enc));
 }
 
 out();
