@@ -1,0 +1,9 @@
+/* The netstack module, placed in flash (netstack_task.c copies it into CCM for WAMR). Assemble
+   with -Wa,-I<repository>/build, where `npm run build` writes netstack-tiny.wasm. */
+    .section .rodata.netstack_wasm, "a"
+    .balign 4
+    .global netstack_wasm
+netstack_wasm:
+    .incbin "netstack-tiny.wasm"
+    .global netstack_wasm_end
+netstack_wasm_end:
