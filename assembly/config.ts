@@ -80,8 +80,11 @@
 /** A frame still on the wire after this long is given up (a full frame takes 1.2 ms; half-duplex
  *  back-off after 15 collisions can add about 50 ms). */
 @inline export const NIC_TX_STUCK_MS: u32 = 100;
-/** Frames taken from the chip per poll before the host gets control back (and a 0 delay). */
-@inline export const NIC_RX_BUDGET: i32 = IS_TINY ? 4 : 16;
+/** Frames taken from the chip between two runs of the services and TCP output: small, so ACKs
+ *  and window updates leave while the next frames are still on the wire. */
+@inline export const NIC_RX_BATCH: i32 = 4;
+/** Batches per poll before the host gets control back (and a 0 delay). */
+@inline export const NIC_RX_BATCHES: i32 = IS_TINY ? 1 : 4;
 
 // Link limits. Frames exchanged with the host never carry the 4-byte FCS:
 // on the wire a maximum frame is 1518 bytes with FCS, 1514 without (RFC 894).

@@ -1,6 +1,6 @@
 // The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
 // Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
-import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, PROFILE_ID, TCP_CONNECTION_COUNT } from "./config";
+import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROFILE_ID, TCP_CONNECTION_COUNT } from "./config";
 import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc28j60";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
@@ -12,7 +12,7 @@ import { icmp_poll, icmp_reset } from "./net/icmp";
 import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
 import { ipv4_reset } from "./net/ipv4";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
-import { nic_enc_attach, nic_enc_poll, nic_enc_status } from "./net/nic_enc28j60";
+import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
 import { EADDRINUSE, EINVAL } from "./socket/errno";
 import {
   udp_socket_bind, udp_socket_close, udp_socket_open, udp_socket_pending, udp_socket_port,
@@ -136,8 +136,20 @@ export function poll(now_ms: u32): u32 {
   arp_poll(now_ms);
   icmp_poll(now_ms);
   tcp_poll(now_ms);
-  nic_enc_poll(now_ms);
+  const chip = nic_enc_poll(now_ms);
   run_services();
+  if (chip) {
+    // Frames from the chip in small batches, each followed by the services and TCP output, so
+    // replies go out while later frames are still arriving.
+    let more = false;
+    for (let batch = 0; batch < NIC_RX_BATCHES; batch++) {
+      const taken = nic_enc_receive();
+      if (taken > 0) run_services();
+      more = taken == NIC_RX_BATCH;
+      if (!more) break;
+    }
+    nic_enc_done(now_ms, more);
+  }
   return clock_delay();
 }
 

@@ -1,7 +1,7 @@
 // The ENC28J60 as an interface: its initialisation state machine, link tracking and receive
 // loop, all run from poll(). The driver (drivers/enc28j60.ts) knows the chip; this file knows
 // the stack (which interface, when to announce, where frames go).
-import { FRAME_BUFFER_BYTES, NIC_INIT_RETRY_MS, NIC_LINK_POLL_MS, NIC_POLL_MS, NIC_RX_BUDGET, NIC_TX_STUCK_MS } from "../config";
+import { FRAME_BUFFER_BYTES, NIC_INIT_RETRY_MS, NIC_LINK_POLL_MS, NIC_POLL_MS, NIC_RX_BATCH, NIC_TX_STUCK_MS } from "../config";
 import { Counter, count } from "../lib/counters";
 import { time_reached } from "../lib/time";
 import {
@@ -65,10 +65,8 @@ function initialise(iface: i32, now: u32): void {
   set_link(enc_link_state(), iface);
 }
 
-/**
- * Runs the chip's share of a poll: initialisation, the periodic link check, and up to
- * NIC_RX_BUDGET received frames through the stack. Returns true if frames were processed.
- */
+/** The chip's share of a poll before any frame is read: initialisation, its events (a finished
+ *  or late-collided transmission) and the link. True when the chip is ready for nic_enc_receive. */
 export function nic_enc_poll(now: u32): bool {
   const iface = nic_enc_iface();
   if (iface < 0) return false;
@@ -84,19 +82,29 @@ export function nic_enc_poll(now: u32): bool {
     link_poll_at = now + NIC_LINK_POLL_MS;
   }
   clock_wake_at(link_poll_at);
+  return true;
+}
+
+/** Takes up to NIC_RX_BATCH received frames through the stack; returns how many. */
+export function nic_enc_receive(): i32 {
+  const iface = nic_enc_iface();
   const buffer = nic_rx_buffer(iface);
   let taken = 0;
-  for (; taken < NIC_RX_BUDGET; taken++) {
+  for (; taken < NIC_RX_BATCH; taken++) {
     const len = enc_rx(buffer, FRAME_BUFFER_BYTES);
     if (len == 0) break;
     if (len > 0) rx_ethernet(iface, buffer, len); // drops are counted by the driver
   }
-  // A full budget means more may be waiting: come back at once. Without the INT pin, look
-  // again soon; with it, the host wakes the module when the chip has something.
-  if (taken == NIC_RX_BUDGET) clock_wake_at(now);
+  return taken;
+}
+
+/** Ends the chip's share of a poll: when to look again. more = frames may still be waiting. */
+export function nic_enc_done(now: u32, more: bool): void {
+  // Without the INT pin, look again soon; with it, the host wakes the module when the chip has
+  // something.
+  if (more) clock_wake_at(now);
   else if ((flags & ENC_FLAG_INT) == 0) clock_wake_at(now + NIC_POLL_MS);
   watch_tx(now);
-  return taken > 0;
 }
 
 /** A frame on the wire is looked at again next millisecond, so a late collision is retried then
