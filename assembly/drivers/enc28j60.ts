@@ -647,9 +647,14 @@ export function enc_tx(src: usize, len: i32): i32 {
   return len;
 }
 
-/** The serial number of the frame on the wire (frames started so far), or -1 if none is. */
-export function enc_tx_in_flight(): i64 {
-  return tx_in_flight ? <i64>tx_serial : -1;
+/** A frame is on the wire (started, its end not seen yet). */
+export function enc_tx_in_flight(): bool {
+  return tx_in_flight;
+}
+
+/** Frames started so far (wraps): tells the frame on the wire from one seen there before. */
+export function enc_tx_serial(): u32 {
+  return tx_serial;
 }
 
 /** Waits for the frame in flight, if any: ENC_OK, ENC_TX_ABORTED or ENC_TX_TIMEOUT. */

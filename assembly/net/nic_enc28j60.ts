@@ -5,7 +5,7 @@ import { FRAME_BUFFER_BYTES, NIC_INIT_RETRY_MS, NIC_LINK_POLL_MS, NIC_POLL_MS, N
 import { Counter, count } from "../lib/counters";
 import { time_reached } from "../lib/time";
 import {
-  enc_events, enc_init, enc_link_state, enc_poll_link, enc_rx, enc_tx_flush, enc_tx_in_flight,
+  enc_events, enc_init, enc_link_state, enc_poll_link, enc_rx, enc_tx_flush, enc_tx_in_flight, enc_tx_serial,
   ENC_EVENT_LINK, ENC_FLAG_INT, ENC_OK, ENC_PENDING, ENC_RESET_WAIT_MS,
 } from "../drivers/enc28j60";
 import { arp_announce } from "./arp";
@@ -21,7 +21,7 @@ let retry_at: u32 = 0;
 let link_poll_at: u32 = 0;
 let link: i32 = 0;
 /** The frame seen on the wire by the last polls, and since when. */
-let watched_serial: i64 = -1;
+let watched_serial: u32 = 0;
 let watched_since: u32 = 0;
 
 /** Hands interface iface to the chip; the reset and set-up run from the following polls. */
@@ -110,8 +110,8 @@ export function nic_enc_done(now: u32, more: bool): void {
 /** A frame on the wire is looked at again next millisecond, so a late collision is retried then
  *  (errata #13), not only when the stack next sends; one there for NIC_TX_STUCK_MS is given up. */
 function watch_tx(now: u32): void {
-  const serial = enc_tx_in_flight();
-  if (serial < 0) return;
+  if (!enc_tx_in_flight()) return;
+  const serial = enc_tx_serial();
   if (serial != watched_serial) {
     watched_serial = serial;
     watched_since = now;
