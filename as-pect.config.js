@@ -126,7 +126,8 @@ function createEncMock(memoryOf) {
 }
 
 export default {
-  entries: ['tests/unit/**/*.spec.ts'],
+  // ASP_SPECS=<glob> runs only those spec files (e.g. ASP_SPECS='tests/unit/wire/*.spec.ts').
+  entries: [process.env.ASP_SPECS ?? 'tests/unit/**/*.spec.ts'],
   include: ['tests/unit/**/*.include.ts'],
   disclude: [/node_modules/],
   async instantiate(memory, createImports, instantiate, binary) {

@@ -1,4 +1,4 @@
-// ICMP: answers echo requests and sends destination-unreachable errors (RFC 792,
+// ICMP: answers echo requests and sends errors (destination unreachable, time exceeded) (RFC 792,
 // RFC 1122 3.2.2). Errors are rate limited by a token bucket and never sent about
 // broadcast/multicast datagrams or about other ICMP errors.
 import { ICMP_ERROR_BURST, ICMP_ERROR_RATE_PER_S } from "../config";
@@ -8,10 +8,11 @@ import { pool_alloc, POOL_NONE } from "../lib/pool";
 import { bucket_init, bucket_refill, bucket_take, BUCKET_BYTES } from "../lib/token_bucket";
 import {
   icmp_check, icmp_emit, icmp_emit_echo_reply, icmp_is_error, icmp_type,
-  ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES,
+  ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES, ICMP_TIME_EXCEEDED,
 } from "../wire/icmp";
 import { ipv4_dst, ipv4_header_len, ipv4_protocol, ipv4_src, ipv4_total_len, IPV4_HEADER_BYTES, IP_PROTO_ICMP } from "../wire/ipv4";
 import { clock_now } from "./clock";
+import { iface_owns_addr } from "./iface";
 import { Delivery, ipv4_payload, route_iface, tx_ipv4 } from "./ipv4";
 
 /** An error quotes as much of the offending datagram as keeps it within 576 bytes (RFC 1812 4.3.2.3). */
@@ -48,8 +49,14 @@ export function rx_icmp(iface: i32, ip: usize, icmp: usize, len: i32, delivery: 
   count(Counter.icmp_tx_echo_reply);
 }
 
-/** Destination unreachable about the validated, unicast-addressed datagram at ip. */
-export function tx_icmp_unreachable(ip: usize, code: u32): void {
+/**
+ * An error (destination unreachable, time exceeded) about the validated datagram at ip, which
+ * was addressed to a unicast address (RFC 1122 3.2.2: never about broadcasts, multicasts or
+ * other errors). rest is the 4 bytes after the checksum (the next-hop MTU for "fragmentation
+ * needed", RFC 1191). It leaves from our own address when the datagram was for us, else from
+ * the outgoing interface's (a forwarded datagram).
+ */
+export function tx_icmp_error(ip: usize, type: u32, code: u32, rest: u32): void {
   if (ipv4_protocol(ip) == IP_PROTO_ICMP) {
     const inner = ip + <usize>ipv4_header_len(ip);
     if (ipv4_total_len(ip) - ipv4_header_len(ip) < 1 || icmp_is_error(icmp_type(inner))) return;
@@ -67,7 +74,8 @@ export function tx_icmp_unreachable(ip: usize, code: u32): void {
   if (quote > ERROR_QUOTE_MAX) quote = ERROR_QUOTE_MAX;
   const message = ipv4_payload(buffer);
   copy(message + <usize>ICMP_HEADER_BYTES, ip, quote);
-  icmp_emit(message, ICMP_HEADER_BYTES + quote, ICMP_DEST_UNREACHABLE, code, 0);
-  tx_ipv4(buffer, out, ipv4_dst(ip), src, IP_PROTO_ICMP, ICMP_HEADER_BYTES + quote);
-  count(Counter.icmp_tx_unreachable);
+  icmp_emit(message, ICMP_HEADER_BYTES + quote, type, code, rest);
+  const dst = ipv4_dst(ip);
+  tx_ipv4(buffer, out, iface_owns_addr(dst) ? dst : 0, src, IP_PROTO_ICMP, ICMP_HEADER_BYTES + quote);
+  count(type == ICMP_TIME_EXCEEDED ? Counter.icmp_tx_time_exceeded : Counter.icmp_tx_unreachable);
 }

@@ -17,10 +17,10 @@ import {
   ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_protocol, ipv4_src, ipv4_total_len,
   IPV4_BROADCAST, IPV4_HEADER_BYTES, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP,
 } from "../wire/ipv4";
-import { ICMP_UNREACH_PROTOCOL } from "../wire/icmp";
+import { ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL } from "../wire/icmp";
 import { arp_output } from "./arp";
 import { iface_addr, iface_gateway, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, iface_owns_addr, tx_frame } from "./iface";
-import { rx_icmp, tx_icmp_unreachable } from "./icmp";
+import { rx_icmp, tx_icmp_error } from "./icmp";
 import { rx_udp } from "./udp";
 import { rx_tcp } from "./tcp/input";
 
@@ -59,10 +59,10 @@ export function route_iface(dst: u32): i32 {
  * Sends the datagram whose payload (payload_len bytes) is already at ipv4_payload(buffer).
  * Takes ownership of the buffer. src 0 means the interface's address.
  */
-export function tx_ipv4(buffer: i32, iface: i32, src: u32, dst: u32, protocol: u32, payload_len: i32): void {
+export function tx_ipv4(buffer: i32, iface: i32, src: u32, dst: u32, protocol: u32, payload_len: i32, ttl: u32 = DEFAULT_TTL): void {
   const ip = pool_ptr(buffer) + IP_OFFSET;
   const total = payload_len + IPV4_HEADER_BYTES;
-  ipv4_emit(ip, total, next_ident, false, DEFAULT_TTL, protocol, src != 0 ? src : iface_addr(iface), dst);
+  ipv4_emit(ip, total, next_ident, false, ttl, protocol, src != 0 ? src : iface_addr(iface), dst);
   next_ident = (next_ident + 1) & 0xffff;
   count(Counter.ipv4_tx);
   const offset = <i32>IP_OFFSET - ETH_HEADER_BYTES;
@@ -126,6 +126,6 @@ export function rx_ipv4(iface: i32, ip: usize, len: i32): void {
     rx_tcp(iface, ip, payload, payload_len, delivery);
   } else {
     count(Counter.ipv4_rx_unknown_protocol);
-    if (delivery == Delivery.UNICAST) tx_icmp_unreachable(ip, ICMP_UNREACH_PROTOCOL);
+    if (delivery == Delivery.UNICAST) tx_icmp_error(ip, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL, 0);
   }
 }

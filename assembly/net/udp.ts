@@ -10,8 +10,8 @@ import { ring_read, ring_write } from "../lib/ring";
 import { Counter, count } from "../lib/counters";
 import { ipv4_dst, ipv4_src } from "../wire/ipv4";
 import { udp_check, udp_dst_port, udp_length, udp_src_port, UDP_HEADER_BYTES } from "../wire/udp";
-import { ICMP_UNREACH_PORT } from "../wire/icmp";
-import { tx_icmp_unreachable } from "./icmp";
+import { ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PORT } from "../wire/icmp";
+import { tx_icmp_error } from "./icmp";
 import { Delivery } from "./ipv4";
 
 @inline export const UDP_CLOSED: u8 = 0;
@@ -129,7 +129,7 @@ export function rx_udp(iface: i32, ip: usize, udp: usize, len: i32, delivery: i3
   const socket = find_socket(dst, udp_dst_port(udp));
   if (socket < 0) {
     count(Counter.udp_rx_no_socket);
-    if (delivery == Delivery.UNICAST) tx_icmp_unreachable(ip, ICMP_UNREACH_PORT);
+    if (delivery == Delivery.UNICAST) tx_icmp_error(ip, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PORT, 0);
     return;
   }
   deliver(socket, udp + <usize>UDP_HEADER_BYTES, udp_length(udp) - UDP_HEADER_BYTES, src, udp_src_port(udp));
