@@ -6,6 +6,11 @@ import { errnoName, ProbeState, ProbeStateName } from './abi.ts';
 import { formatIpv4, parseIpv4 } from './addr.ts';
 import type { Stack } from './runtime.ts';
 
+/** Defaults as in iputils ping and traceroute: 56 data bytes; 60-byte datagrams, 30 hops. */
+export const PING_SIZE_DEFAULT = 56;
+export const TRACEROUTE_SIZE_DEFAULT = 32;
+export const TRACEROUTE_HOPS_DEFAULT = 30;
+
 export interface ProbeOptions {
   /** ICMP data bytes (default 56, like ping). */
   size?: number;
@@ -106,7 +111,7 @@ function collect(stack: Stack, { probes, hook }: Waiting): void {
  * The stack must be started (its polls time probes out).
  */
 export function sendProbe(stack: Stack, addr: string, options: ProbeOptions, done: (result: ProbeResult) => void): void {
-  const size = options.size ?? 56;
+  const size = options.size ?? PING_SIZE_DEFAULT;
   // The send time is the module's clock of the last poll: bring it up to now first.
   stack.exports.poll(stack.clock.now() >>> 0);
   const slot = stack.exports.probe_send(parseIpv4(addr), size, options.ttl ?? 64, options.timeoutMs ?? 1000);
@@ -155,9 +160,9 @@ export function ping(stack: Stack, addr: string, options: PingOptions = {}): Pro
 /** Echo requests with TTL 1, 2, ... maxHops, `probes` per hop one after another, until the
  *  destination replies or a hop answers unreachable. */
 export function traceroute(stack: Stack, addr: string, options: TracerouteOptions = {}): Promise<TracerouteReport> {
-  const maxHops = options.maxHops ?? 30;
+  const maxHops = options.maxHops ?? TRACEROUTE_HOPS_DEFAULT;
   const perHop = options.probes ?? 3;
-  const probe = { size: options.size ?? 32, timeoutMs: options.timeoutMs ?? 1000 };
+  const probe = { size: options.size ?? TRACEROUTE_SIZE_DEFAULT, timeoutMs: options.timeoutMs ?? 1000 };
   return new Promise((resolve, reject) => {
     const hops: Hop[] = [];
     let hop: Hop = { ttl: 1, probes: [] };
