@@ -36,9 +36,6 @@ export function defaultControlPath(name: string, env: NodeJS.ProcessEnv = proces
   return join(dir, `${name}.sock`);
 }
 
-/** A control socket nobody answers on, or that is missing: the client's one-line failures. */
-export class ControlUnavailable extends Error {}
-
 async function serve(stack: Stack, context: ShowContext, request: ControlRequest, send: (event: ControlEvent) => void): Promise<void> {
   if (request.cmd === 'show') {
     const show = SHOW[request.what];
@@ -133,8 +130,8 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-/** Sends one request; onEvent sees every event line. Rejects with ControlUnavailable when no
- *  stack listens on path. */
+/** Sends one request; onEvent sees every event line. Rejects with a one-line reason when no
+ *  stack listens on path (missing or stale socket). */
 export function controlRequest(path: string, request: ControlRequest, onEvent: (event: ControlEvent) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
@@ -156,9 +153,9 @@ export function controlRequest(path: string, request: ControlRequest, onEvent: (
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (connected) return reject(error);
-      if (error.code === 'ENOENT') reject(new ControlUnavailable(`no control socket at ${path} (is "netstack up" running?)`));
-      else if (error.code === 'ECONNREFUSED') reject(new ControlUnavailable(`stale control socket at ${path}: no netstack is listening`));
-      else reject(new ControlUnavailable(`cannot connect to ${path}: ${error.message}`));
+      if (error.code === 'ENOENT') reject(new Error(`no control socket at ${path} (is "netstack up" running?)`));
+      else if (error.code === 'ECONNREFUSED') reject(new Error(`stale control socket at ${path}: no netstack is listening`));
+      else reject(new Error(`cannot connect to ${path}: ${error.message}`));
     });
     socket.on('close', () => resolve());
   });
