@@ -67,6 +67,24 @@ test('A pings B: every probe answered, with RTT and the reply TTL; B counted the
   for (let i = 0; i < a.stack.exports.probe_capacity(); i++) assert.equal(a.stack.exports.probe_state(i), 0);
 });
 
+test('A pings B over a 7 ms link and B\'s second reply is lost: RTTs of two link delays, and a timeout', async () => {
+  const { clock, wire, a, b } = await setup();
+  wire.set({ delayMs: 7 });
+  // Warm ARP both ways first, so every probe's RTT is the two link delays.
+  await drive(clock, a.stack.ping('192.0.2.2', { count: 1 }));
+  const send = b.nic.send.bind(b.nic);
+  let replies = 0;
+  b.nic.send = (frame) => {
+    if (parseFrame(frame).icmp?.type === 0 && ++replies === 2) return;
+    send(frame);
+  };
+  const report = await drive(clock, a.stack.ping('192.0.2.2', { count: 3, intervalMs: 200, timeoutMs: 150 }));
+  assert.deepEqual(report.results.map((r) => [r.status, r.rttMs]), [['reply', 14], ['timeout', null], ['reply', 14]]);
+  assert.equal(report.received, 2);
+  assert.equal(counter(b.stack, 'icmp_tx_echo_reply'), 4, 'B answered every request');
+  assert.equal(counter(a.stack, 'icmp_probe_timeout'), 1);
+});
+
 test('a host that never answers: the probe times out at its deadline', async () => {
   const { clock, a, router } = await setup();
   const started = clock.now();
