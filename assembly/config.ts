@@ -99,6 +99,15 @@
 /** Scratch buffer the host uses to pass payloads in and out (socket calls). */
 @inline export const IO_BUFFER_BYTES: i32 = IS_TINY ? ETH_MTU - 28 : IS_DESKTOP ? 65536 : 8192;
 
+// Ping and traceroute probes (net/icmp_probe.ts).
+/** Echo requests awaiting an answer or a read by the host; a send finds the table full with ENOBUFS. */
+@inline export const PROBE_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 16 : 8;
+/** Largest echo payload a probe carries: one unfragmented frame for now; raise towards
+ *  IO_BUFFER_BYTES once datagrams are fragmented on send. */
+@inline export const PROBE_PAYLOAD_MAX: i32 = ETH_MTU - 20 - 8;
+/** Longest a probe may wait for its answer. */
+@inline export const PROBE_TIMEOUT_MAX_MS: u32 = 60_000;
+
 // Cross-checks between capacities.
 // @ts-ignore: compile-time check
 if (ARP_QUEUE_COUNT >= TX_POOL_COUNT) ERROR("ARP_QUEUE_COUNT must leave TX buffers free for replies");

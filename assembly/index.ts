@@ -1,6 +1,6 @@
 // The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
 // Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
-import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROFILE_ID, TCP_CONNECTION_COUNT } from "./config";
+import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROBE_COUNT, PROBE_PAYLOAD_MAX, PROFILE_ID, TCP_CONNECTION_COUNT, UDP_SOCKET_COUNT } from "./config";
 import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc28j60";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
@@ -9,6 +9,11 @@ import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cach
 import { clock_delay, clock_now, clock_set } from "./net/clock";
 import { rx_ethernet } from "./net/ethernet";
 import { icmp_poll, icmp_reset } from "./net/icmp";
+import {
+  probe_code as probe_slot_code, probe_from as probe_slot_from, probe_ident as probe_echo_ident, probe_poll,
+  probe_release as probe_slot_release, probe_reply_ttl as probe_slot_reply_ttl, probe_reset, probe_rtt as probe_slot_rtt,
+  probe_send as probe_echo_send, probe_sequence as probe_slot_sequence, probe_state as probe_slot_state,
+} from "./net/icmp_probe";
 import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
 import { ipv4_reset } from "./net/ipv4";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
@@ -32,7 +37,7 @@ import {
 } from "./socket/tcp";
 
 /** Bumped whenever an export or import changes meaning. */
-const ABI_VERSION: u32 = 2;
+const ABI_VERSION: u32 = 3;
 
 const io: usize = memory.data(IO_BUFFER_BYTES, 8);
 const peer: usize = memory.data(8, 4);
@@ -47,6 +52,7 @@ export function init(): void {
   arp_reset();
   ipv4_reset();
   icmp_reset(clock_now());
+  probe_reset();
   tcp_reset(clock_now());
   tcp_services_reset();
   http_reset();
@@ -135,6 +141,7 @@ export function poll(now_ms: u32): u32 {
   clock_set(now_ms);
   arp_poll(now_ms);
   icmp_poll(now_ms);
+  probe_poll(now_ms);
   tcp_poll(now_ms);
   const chip = nic_enc_poll(now_ms);
   run_services();
@@ -181,6 +188,8 @@ export function udp_bind(handle: i32, addr: u32, port: u32): i32 { return udp_so
 export function udp_local_port(handle: i32): i32 { return udp_socket_port(handle); }
 export function udp_close(handle: i32): i32 { return udp_socket_close(handle); }
 export function udp_pending(handle: i32): i32 { return udp_socket_pending(handle); }
+/** Handles are 0..udp_capacity()-1 (for socket listings: udp_local_port is EBADF when closed). */
+export function udp_capacity(): i32 { return UDP_SOCKET_COUNT; }
 
 export function udp_sendto(handle: i32, addr: u32, port: u32, len: i32): i32 {
   if (len < 0 || len > IO_BUFFER_BYTES) return EINVAL;
@@ -257,6 +266,25 @@ export function service_tcp(kind: i32, port: u32): i32 {
   if (port > 0xffff) return EINVAL;
   return tcp_service_start(kind, port, TCP_CONNECTION_COUNT);
 }
+
+// ---- Ping and traceroute probes (net/icmp_probe.ts) ----
+// The host sends one echo request per probe_send, at its own pace, and reads the slot once its
+// state is no longer PENDING (an answer arrived, or a poll found the timeout passed; the module
+// asks to be polled at the deadline), then releases it.
+
+/** An echo request of size data bytes (0..probe_payload_max()) with this TTL to dst; the slot or an errno. */
+export function probe_send(dst: u32, size: i32, ttl: u32, timeout_ms: u32): i32 { return probe_echo_send(dst, size, ttl, timeout_ms); }
+export function probe_capacity(): i32 { return PROBE_COUNT; }
+export function probe_payload_max(): i32 { return PROBE_PAYLOAD_MAX; }
+/** 0 free, 1 pending, 2 echo reply, 3 time exceeded, 4 destination unreachable, 5 timed out. */
+export function probe_state(slot: i32): i32 { return probe_slot_state(slot); }
+export function probe_rtt(slot: i32): u32 { return probe_slot_rtt(slot); }
+export function probe_from(slot: i32): u32 { return probe_slot_from(slot); }
+export function probe_code(slot: i32): u32 { return probe_slot_code(slot); }
+export function probe_reply_ttl(slot: i32): u32 { return probe_slot_reply_ttl(slot); }
+export function probe_sequence(slot: i32): u32 { return probe_slot_sequence(slot); }
+export function probe_ident(): u32 { return probe_echo_ident(); }
+export function probe_release(slot: i32): i32 { return probe_slot_release(slot); }
 
 // ---- Observability ----
 

@@ -1,4 +1,4 @@
-// The host <-> module contract (ABI version 2). assembly/index.ts implements the exports;
+// The host <-> module contract (ABI version 3). assembly/index.ts implements the exports;
 // every host (this runtime, a board's native glue) implements the imports.
 //
 // Conventions
@@ -7,7 +7,7 @@
 // - Calls that can fail return a negative error code (see Errno); >= 0 is success.
 // - Payloads cross the boundary through the module's io buffer (io_buffer()).
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Exports of build/netstack-<profile>.wasm. */
 export interface NetstackExports {
@@ -61,6 +61,8 @@ export interface NetstackExports {
   /** Datagrams waiting in the socket's ring. */
   udp_pending(handle: number): number;
   udp_close(handle: number): number;
+  /** UDP handles are 0..udp_capacity()-1 (udp_local_port is EBADF for a closed one). */
+  udp_capacity(): number;
   /** Built-in services inside the module (they run on boards too). port 0 = off. */
   service_udp_echo(port: number): number;
   /** HTTP/1.1 server with a status page (app/http.ts). port 0 = off. */
@@ -95,6 +97,30 @@ export interface NetstackExports {
   tcp_slot_state(i: number): number;
   tcp_set_msl(ms: number): number;
   tcp_set_refuse_with_rst(on: number): void;
+  /**
+   * Ping/traceroute probes (net/icmp_probe.ts): one ICMP echo request per probe_send, with
+   * size data bytes (0..probe_payload_max()), a TTL and a timeout; returns a slot or an Errno
+   * (EINVAL, ENETUNREACH, ENOBUFS when all probe_capacity() slots are taken). The slot's
+   * state (ProbeState) leaves PENDING when an answer arrives or a poll passes the deadline;
+   * the host then reads it and calls probe_release. The send time is the clock of the last
+   * poll, so poll just before.
+   */
+  probe_send(dst: number, size: number, ttl: number, timeout_ms: number): number;
+  probe_capacity(): number;
+  probe_payload_max(): number;
+  probe_state(slot: number): number;
+  /** ms from send to answer. */
+  probe_rtt(slot: number): number;
+  /** Who answered (the destination, or the router or host that sent the error). */
+  probe_from(slot: number): number;
+  /** ICMP code of an error answer. */
+  probe_code(slot: number): number;
+  /** TTL of the datagram carrying the answer. */
+  probe_reply_ttl(slot: number): number;
+  probe_sequence(slot: number): number;
+  /** The echo identifier of this stack's probes. */
+  probe_ident(): number;
+  probe_release(slot: number): number;
   /** Drop and traffic counters: counters() points at counter_count() u32 values. */
   counters(): number;
   counter_count(): number;
@@ -145,6 +171,9 @@ export const TcpStateName = [
   'FREE', 'CLOSED', 'LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2',
   'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT',
 ];
+
+export const ProbeState = { FREE: 0, PENDING: 1, REPLY: 2, TIME_EXCEEDED: 3, UNREACHABLE: 4, TIMEOUT: 5 } as const;
+export const ProbeStateName = ['free', 'pending', 'reply', 'time-exceeded', 'unreachable', 'timeout'] as const;
 
 export const ArpState = { FREE: 0, INCOMPLETE: 1, REACHABLE: 2, STALE: 3, PROBE: 4 } as const;
 export const ArpStateName = ['free', 'INCOMPLETE', 'REACHABLE', 'STALE', 'PROBE'];

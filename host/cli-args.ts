@@ -1,8 +1,10 @@
 // Parses and validates `netstack` command lines. Pure (no I/O), so every rule is testable; a
 // bad command line becomes one UsageError whose message the CLI prints on one line (exit 2).
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PROFILES, type Profile } from './abi.ts';
 import { parseCidr, parseIpv4, parseMac } from './addr.ts';
+import { PING_SIZE_DEFAULT, TRACEROUTE_HOPS_DEFAULT } from './probes.ts';
+import { SHOW } from './show.ts';
 
 export class UsageError extends Error {}
 
@@ -44,9 +46,51 @@ export interface UpOptions {
   seed?: number;
   /** Allows a TAP in the initial network namespace (off: we refuse to touch the host's network). */
   allowRootNetns: boolean;
+  /** Control socket path (default: defaultControlPath of the TAP or spidev name, host/control.ts). */
+  control?: string;
+  /** Run once up, print the result, then exit with its status. */
+  ping?: string;
+  traceroute?: string;
+  /** Probes for --ping. */
+  count?: number;
 }
 
-export type Command = { name: 'help' } | { name: 'demo' } | { name: 'up'; options: UpOptions };
+/** Which running stack a client command talks to: an explicit socket, or the one of a TAP. */
+export type ControlTarget = { control: string } | { tap: string };
+
+export interface PingCommand {
+  name: 'ping';
+  target: ControlTarget;
+  addr: string;
+  count: number;
+  size: number;
+  ttl: number;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export interface TracerouteCommand {
+  name: 'traceroute';
+  target: ControlTarget;
+  addr: string;
+  maxHops: number;
+  probes: number;
+  timeoutMs: number;
+}
+
+export interface ShowCommand {
+  name: 'show';
+  target: ControlTarget;
+  what: string;
+}
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'demo' }
+  | { name: 'up'; options: UpOptions }
+  | PingCommand
+  | TracerouteCommand
+  | ShowCommand;
 
 const UP_OPTIONS = {
   nic: { type: 'string' },
@@ -70,8 +114,39 @@ const UP_OPTIONS = {
   delay: { type: 'string' },
   seed: { type: 'string' },
   'allow-root-netns': { type: 'boolean' },
+  control: { type: 'string' },
+  ping: { type: 'string' },
+  traceroute: { type: 'string' },
+  count: { type: 'string', short: 'c' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+const TARGET_OPTIONS = {
+  control: { type: 'string' },
+  tap: { type: 'string' },
+} as const;
+
+const PING_OPTIONS = {
+  ...TARGET_OPTIONS,
+  count: { type: 'string', short: 'c' },
+  size: { type: 'string', short: 's' },
+  ttl: { type: 'string', short: 't' },
+  interval: { type: 'string', short: 'i' },
+  timeout: { type: 'string', short: 'W' },
+} as const;
+
+const TRACEROUTE_OPTIONS = {
+  ...TARGET_OPTIONS,
+  'max-hops': { type: 'string', short: 'm' },
+  queries: { type: 'string', short: 'q' },
+  timeout: { type: 'string', short: 'W' },
+} as const;
+
+/** Bounds on the client commands' numbers. The probe size is bounded again by the module
+ *  (probe_payload_max, one frame for now). */
+const PING_COUNT_MAX = 10_000;
+const PROBE_SIZE_MAX = 65_507;
+const PROBE_TIMEOUT_MAX_MS = 60_000;
 
 export const TAP_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -84,17 +159,93 @@ export function parseCommand(argv: string[]): Command {
     return { name: 'demo' };
   }
   if (name === 'up') return parseUp(rest);
+  if (name === 'ping') return parsePing(rest);
+  if (name === 'traceroute') return parseTraceroute(rest);
+  if (name === 'show') return parseShow(rest);
   throw new UsageError(`unknown command "${name}"`);
 }
 
-function parseUp(argv: string[]): Command {
-  let values: Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, positionals: boolean): { values: Values; positionals: string[] } {
   try {
-    ({ values } = parseArgs({ args: argv, options: UP_OPTIONS, strict: true, allowPositionals: false }));
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals }) as { values: Values; positionals: string[] };
   } catch (error) {
     // node:util's messages are multi-line with hints; keep the first line.
     throw new UsageError(String((error as Error).message).split('\n')[0]);
   }
+}
+
+/** A unicast destination for ping and traceroute. */
+function probeAddress(text: string | undefined, command: string): string {
+  if (text === undefined) throw new UsageError(`${command} needs an address`);
+  let addr: number;
+  try {
+    addr = parseIpv4(text);
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`);
+  }
+  if (addr >>> 24 === 0 || addr >>> 28 >= 0xe) throw new UsageError(`${command}: "${text}" is not a unicast address`);
+  return text;
+}
+
+function controlTarget(values: Values, command: string): ControlTarget {
+  const control = values.control as string | undefined;
+  const tap = values.tap as string | undefined;
+  if (control !== undefined && tap !== undefined) throw new UsageError(`${command}: --control and --tap are exclusive`);
+  if (control !== undefined) {
+    if (control === '') throw new UsageError(`${command}: --control needs a path`);
+    return { control };
+  }
+  if (tap === undefined) throw new UsageError(`${command} needs --control PATH or --tap NAME (the stack's TAP)`);
+  if (!TAP_NAME.test(tap) || tap === '.' || tap === '..') throw new UsageError(`--tap "${tap}": 1-15 of A-Z a-z 0-9 _ . -`);
+  return { tap };
+}
+
+function onePositional(positionals: string[], command: string): string | undefined {
+  if (positionals.length > 1) throw new UsageError(`${command}: unexpected argument "${positionals[1]}"`);
+  return positionals[0];
+}
+
+function parsePing(argv: string[]): Command {
+  const { values, positionals } = parse(argv, PING_OPTIONS, true);
+  const text = (key: string) => values[key] as string | undefined;
+  const target = controlTarget(values, 'ping');
+  const addr = probeAddress(onePositional(positionals, 'ping'), 'ping');
+  return {
+    name: 'ping', target, addr,
+    count: number(text('count'), '-c', 1, PING_COUNT_MAX, true) ?? 4,
+    size: number(text('size'), '-s', 0, PROBE_SIZE_MAX, true) ?? PING_SIZE_DEFAULT,
+    ttl: number(text('ttl'), '-t', 1, 255, true) ?? 64,
+    intervalMs: number(text('interval'), '-i', 10, PROBE_TIMEOUT_MAX_MS, true) ?? 1000,
+    timeoutMs: number(text('timeout'), '-W', 1, PROBE_TIMEOUT_MAX_MS, true) ?? 1000,
+  };
+}
+
+function parseTraceroute(argv: string[]): Command {
+  const { values, positionals } = parse(argv, TRACEROUTE_OPTIONS, true);
+  const text = (key: string) => values[key] as string | undefined;
+  const target = controlTarget(values, 'traceroute');
+  const addr = probeAddress(onePositional(positionals, 'traceroute'), 'traceroute');
+  return {
+    name: 'traceroute', target, addr,
+    maxHops: number(text('max-hops'), '-m', 1, 255, true) ?? TRACEROUTE_HOPS_DEFAULT,
+    probes: number(text('queries'), '-q', 1, 10, true) ?? 3,
+    timeoutMs: number(text('timeout'), '-W', 1, PROBE_TIMEOUT_MAX_MS, true) ?? 1000,
+  };
+}
+
+function parseShow(argv: string[]): Command {
+  const { values, positionals } = parse(argv, TARGET_OPTIONS, true);
+  const target = controlTarget(values, 'show');
+  const what = onePositional(positionals, 'show');
+  const listings = Object.keys(SHOW);
+  if (what === undefined || !listings.includes(what)) throw new UsageError(`show: one of ${listings.join(', ')}`);
+  return { name: 'show', target, what };
+}
+
+function parseUp(argv: string[]): Command {
+  const { values } = parse(argv, UP_OPTIONS, false);
   if (values.help) return { name: 'help' };
   const text = (key: string) => values[key] as string | undefined;
   const nic = (text('nic') ?? 'tap') as NicKind;
@@ -128,6 +279,12 @@ function parseUp(argv: string[]): Command {
   if (spidev && (pcap !== undefined || text('host-ip') !== undefined)) {
     throw new UsageError(`${pcap !== undefined ? '--pcap' : '--host-ip'} needs a TAP; not with --nic enc28j60-spidev`);
   }
+  const control = text('control');
+  if (control === '') throw new UsageError('--control needs a path');
+  const ping = text('ping') === undefined ? undefined : probeAddress(text('ping'), '--ping');
+  const traceroute = text('traceroute') === undefined ? undefined : probeAddress(text('traceroute'), '--traceroute');
+  if (ping !== undefined && traceroute !== undefined) throw new UsageError('--ping and --traceroute are exclusive');
+  if (text('count') !== undefined && ping === undefined) throw new UsageError('--count applies only to --ping');
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
   return {
@@ -143,6 +300,8 @@ function parseUp(argv: string[]): Command {
       delayMs: number(text('delay'), '--delay', 0, 60_000, true) ?? 0,
       seed: number(text('seed'), '--seed', 0, 0xffffffff, true),
       allowRootNetns: values['allow-root-netns'] === true,
+      control, ping, traceroute,
+      count: number(text('count'), '--count', 1, PING_COUNT_MAX, true),
     },
   };
 }
@@ -192,6 +351,10 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   if (options.delayMs) add('--delay', options.delayMs);
   add('--seed', options.seed);
   if (options.allowRootNetns) args.push('--allow-root-netns');
+  add('--control', options.control);
+  add('--ping', options.ping);
+  add('--traceroute', options.traceroute);
+  add('--count', options.count);
   return args;
 }
 
@@ -200,6 +363,9 @@ export const HELP = `netstack - a TCP/IP stack in WebAssembly, on a Linux TAP de
 Usage:
   netstack up --tap NAME --ip ADDR/PREFIX [options]
   netstack up --nic enc28j60-spidev --spi /dev/spidevB.C --ip ADDR/PREFIX [options]
+  netstack ping [--control PATH | --tap NAME] ADDR [-c N] [-s SIZE] [-t TTL] [-i MS] [-W MS]
+  netstack traceroute [--control PATH | --tap NAME] ADDR [-m HOPS] [-q PROBES] [-W MS]
+  netstack show [--control PATH | --tap NAME] arp|counters|route|sockets
   netstack demo        up in a fresh namespace "netstack-demo" (192.0.2.2, Linux at 192.0.2.1)
   netstack --help
 
@@ -231,6 +397,20 @@ Options for up:
   --delay MS               delay every frame by MS milliseconds
   --seed N                 seed for the stack's randomness, the MAC and the impairments
   --allow-root-netns       allow a TAP in the initial network namespace (refused by default)
+  --control PATH           control socket for ping/traceroute/show (mode 0600; default
+                           $XDG_RUNTIME_DIR/netstack/<tap>.sock, or /run/netstack/<tap>.sock
+                           without XDG_RUNTIME_DIR); removed when up exits
+  --ping ADDR              once up, ping ADDR (--count N probes, default 4), print the
+                           results and exit: 0 if anything answered, else 1
+  --traceroute ADDR        once up, trace the route to ADDR, print it and exit: 0 if ADDR
+                           was reached, else 1
+
+ping, traceroute and show ask a running "up" through its control socket (--control PATH,
+or the default path of --tap NAME). ping: -c count (4), -s data bytes (56; at most one frame
+for now), -t TTL (64), -i interval ms (1000), -W timeout ms (1000); exit 0 if anything
+answered. traceroute sends ICMP echo requests with TTL 1, 2, ... (-m max hops 30, -q probes
+per hop 3); exit 0 if ADDR was reached. RTTs are whole milliseconds (the module's clock).
+A missing or stale control socket: one line, exit 1.
 
 Prints "netstack: up <tap or spi> <ip> <mac>" when ready (with an ENC28J60: once the chip
 is set up); stops on SIGINT or SIGTERM.

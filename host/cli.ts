@@ -3,9 +3,15 @@
 // with `ip netns exec`, so the TAP is born in the namespace and the host's network is never
 // touched; the outer process forwards signals and deletes the namespace if it created it.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { basename } from 'node:path';
 import { errnoName } from './abi.ts';
 import { formatMac, parseMac, randomMac } from './addr.ts';
-import { HELP, UsageError, parseCommand, upArguments, type UpOptions } from './cli-args.ts';
+import {
+  HELP, UsageError, parseCommand, upArguments, type ControlTarget, type PingCommand, type ShowCommand, type TracerouteCommand, type UpOptions,
+} from './cli-args.ts';
+import { controlRequest, defaultControlPath, listenControl, type ControlEvent } from './control.ts';
+import { hopLine, pingHeader, pingLine, pingSummary, tracerouteHeader } from './probe-text.ts';
+import { PING_SIZE_DEFAULT, TRACEROUTE_HOPS_DEFAULT, TRACEROUTE_SIZE_DEFAULT, type Hop, type PingReport, type ProbeResult, type TracerouteReport } from './probes.ts';
 import { looksLikeHostNetns, ip, netnsDelete, netnsEnsure } from './netns.ts';
 import { withFaults } from './nic/faults.ts';
 import { openTap } from './nic/tap.ts';
@@ -58,6 +64,9 @@ async function main(argv: string[]): Promise<number> {
       process.env[DEMO_ENV] = '1';
       return await up(DEMO);
     }
+    if (command.name === 'ping') return await pingClient(command);
+    if (command.name === 'traceroute') return await tracerouteClient(command);
+    if (command.name === 'show') return await showClient(command);
     return await up(command.options);
   } catch (error) {
     const message = (error as Error).message.replace(/^netstack: /, '');
@@ -153,6 +162,7 @@ async function upHere(options: UpOptions): Promise<number> {
   let nic: Nic = tap;
   let stack: Stack | null = null;
   let chip: Enc28j60 | null = null;
+  let control: { close(): void } | null = null;
   try {
     if (options.pcap) nic = withPcap(nic, options.pcap);
     if (options.dropChance || options.corruptChance || options.delayMs) {
@@ -174,10 +184,12 @@ async function upHere(options: UpOptions): Promise<number> {
     startServices(stack, options);
     stack.start();
     stack.up(0);
+    control = await listenControl(stack, { stack, ifaceName: () => options.tap }, upControlPath(options));
     const chipLine = chip ? `netstack: ENC28J60 model on the TAP, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
     process.stdout.write(`netstack: up ${options.tap} ${options.ip} ${mac}\n${chipLine}`);
     if (process.env[DEMO_ENV]) process.stdout.write(`${DEMO_HINTS}\n`);
   } catch (error) {
+    control?.close();
     stack?.stop();
     chip?.close();
     nic.close();
@@ -190,7 +202,8 @@ async function upHere(options: UpOptions): Promise<number> {
       resolve(EXIT_FAILURE);
     };
   });
-  const code = await Promise.race([failed, stopped]);
+  const code = await Promise.race([failed, stopped, upProbe(stack, options)]);
+  control!.close();
   stack.stop();
   chip?.close();
   nic.close();
@@ -207,6 +220,7 @@ async function upSpidev(options: UpOptions): Promise<number> {
   const { SpidevBus } = await import('./spi/spidev.ts');
   const bus = SpidevBus.open(options.spi!, { hz: options.spiHz });
   let stack: Stack | null = null;
+  let control: { close(): void } | null = null;
   try {
     stack = await Stack.load({ profile: options.profile, seed, spi: bus });
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
@@ -215,18 +229,95 @@ async function upSpidev(options: UpOptions): Promise<number> {
     startServices(stack, options);
     stack.start();
     stack.up(0);
+    control = await listenControl(stack, { stack, ifaceName: () => basename(options.spi!) }, upControlPath(options));
     const chipLine = `netstack: ENC28J60 on ${options.spi}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n`;
     process.stdout.write(`netstack: up ${options.spi} ${options.ip} ${mac}\n${chipLine}`);
   } catch (error) {
+    control?.close();
     stack?.stop();
     bus.close();
     throw error;
   }
-  const code = await stopped;
+  const code = await Promise.race([stopped, upProbe(stack, options)]);
+  control!.close();
   stack.stop();
   bus.close();
   printCounters(stack, options.spi!);
   return code;
+}
+
+// ---- The control channel: `up` serves it, ping/traceroute/show are its clients ----
+
+function upControlPath(options: UpOptions): string {
+  return options.control ?? defaultControlPath(options.tap || basename(options.spi!));
+}
+
+function controlPath(target: ControlTarget): string {
+  return 'control' in target ? target.control : defaultControlPath(target.tap);
+}
+
+/** `up --ping/--traceroute`: runs it once up and resolves to its exit status; otherwise never. */
+function upProbe(stack: Stack, options: UpOptions): Promise<number> {
+  const out = (text: string) => process.stdout.write(text);
+  if (options.ping) {
+    out(pingHeader(options.ping, PING_SIZE_DEFAULT));
+    return stack.ping(options.ping, { count: options.count, onProbe: (r) => out(pingLine(r)) }).then(
+      (report) => pingDone(report),
+      (error: Error) => fail(error.message),
+    );
+  }
+  if (options.traceroute) {
+    out(tracerouteHeader(options.traceroute, TRACEROUTE_HOPS_DEFAULT, TRACEROUTE_SIZE_DEFAULT));
+    return stack.traceroute(options.traceroute, { onHop: (hop) => out(hopLine(hop)) }).then(
+      (report) => (report.reached ? 0 : EXIT_FAILURE),
+      (error: Error) => fail(error.message),
+    );
+  }
+  return new Promise(() => {});
+}
+
+function fail(message: string): number {
+  process.stderr.write(`netstack: ${message.replace(/^netstack: /, '')}\n`);
+  return EXIT_FAILURE;
+}
+
+/** Prints the summary; like ping, exit 0 when anything answered. */
+function pingDone(report: PingReport): number {
+  process.stdout.write(pingSummary(report));
+  return report.received > 0 ? 0 : EXIT_FAILURE;
+}
+
+/** Sends one request to the stack's control socket; resolves to the final event's fields. */
+async function ask(target: ControlTarget, request: Parameters<typeof controlRequest>[1], onEvent: (event: ControlEvent) => void = () => {}): Promise<ControlEvent> {
+  let final: ControlEvent | null = null;
+  await controlRequest(controlPath(target), request, (event) => {
+    if (event.event === 'done' || event.event === 'error') final = event;
+    else onEvent(event);
+  });
+  const last = final as ControlEvent | null;
+  if (!last) throw new Failure('the stack closed the control connection without an answer');
+  if (last.event === 'error') throw new Failure(String(last.message));
+  return last;
+}
+
+async function pingClient(command: PingCommand): Promise<number> {
+  const { target, name: _, ...request } = command;
+  process.stdout.write(pingHeader(command.addr, command.size));
+  const done = await ask(target, { cmd: 'ping', ...request }, (event) => process.stdout.write(pingLine(event as unknown as ProbeResult)));
+  return pingDone(done as unknown as PingReport);
+}
+
+async function tracerouteClient(command: TracerouteCommand): Promise<number> {
+  const { target, name: _, ...request } = command;
+  process.stdout.write(tracerouteHeader(command.addr, command.maxHops, TRACEROUTE_SIZE_DEFAULT));
+  const done = await ask(target, { cmd: 'traceroute', ...request }, (event) => process.stdout.write(hopLine(event as unknown as Hop)));
+  return (done as unknown as TracerouteReport).reached ? 0 : EXIT_FAILURE;
+}
+
+async function showClient(command: ShowCommand): Promise<number> {
+  const done = await ask(command.target, { cmd: 'show', what: command.what });
+  process.stdout.write(String(done.text));
+  return 0;
 }
 
 process.exitCode = await main(process.argv.slice(2));

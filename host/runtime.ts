@@ -4,8 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ABI_VERSION, ArpStateName, type NetstackExports, type Profile } from './abi.ts';
+import { ABI_VERSION, ArpStateName, TcpStateName, type NetstackExports, type Profile } from './abi.ts';
 import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from './addr.ts';
+import { ping, traceroute, type PingOptions, type PingReport, type TracerouteOptions, type TracerouteReport } from './probes.ts';
 import type { SpiBus } from './spi/bus.ts';
 
 /** A link the stack can send frames on. Frames never include the FCS. */
@@ -73,6 +74,15 @@ export interface IfaceConfig {
   gateway?: string;
 }
 
+export interface SocketRow {
+  proto: 'udp' | 'tcp';
+  state: string;
+  /** "port" of the local end (the module binds to any local address). */
+  localPort: number;
+  /** "a.b.c.d:port", or null when not connected. */
+  peer: string | null;
+}
+
 export interface ArpRow {
   iface: number;
   ip: string;
@@ -118,6 +128,8 @@ export class Stack {
   private running = false;
   private nextPollAt = 0;
   private counterNames: string[] | null = null;
+  /** What configure() was given, per interface (for listings). */
+  private readonly configs: (IfaceConfig | null)[];
   /** Called after every poll and every received frame, so socket layers can read their queues. */
   readonly afterPoll: Set<() => void> = new Set();
 
@@ -125,6 +137,7 @@ export class Stack {
     this.exports = exports;
     this.clock = clock;
     this.nics = new Array(exports.iface_count()).fill(null);
+    this.configs = new Array(exports.iface_count()).fill(null);
   }
 
   static async load(options: LoadOptions = {}): Promise<Stack> {
@@ -202,6 +215,12 @@ export class Stack {
     const { addr, prefix } = parseCidr(config.ip);
     const gateway = config.gateway ? parseIpv4(config.gateway) : 0;
     this.check(this.exports.iface_set_ipv4(iface, addr, prefix, gateway), 'iface_set_ipv4');
+    this.configs[iface] = { ...config };
+  }
+
+  /** The configuration of each configured interface. */
+  interfaces(): (IfaceConfig & { iface: number })[] {
+    return this.configs.flatMap((config, iface) => (config ? [{ iface, ...config }] : []));
   }
 
   /** Brings the interface up (the module announces itself with a gratuitous ARP). */
@@ -273,6 +292,36 @@ export class Stack {
       });
     }
     return rows;
+  }
+
+  /** Open UDP sockets and TCP connections (listeners included), like `ss -tuan`. */
+  sockets(): SocketRow[] {
+    const e = this.exports;
+    const rows: SocketRow[] = [];
+    for (let h = 0; h < e.udp_capacity(); h++) {
+      const port = e.udp_local_port(h);
+      if (port >= 0) rows.push({ proto: 'udp', state: 'UNCONN', localPort: port, peer: null });
+    }
+    for (let i = 0; i < e.tcp_capacity(); i++) {
+      const state = e.tcp_slot_state(i);
+      if (state === 0) continue;
+      const peerPort = e.tcp_peer_port(i);
+      const peer = peerPort ? `${formatIpv4(e.tcp_peer_addr(i))}:${peerPort}` : null;
+      rows.push({ proto: 'tcp', state: TcpStateName[state] ?? String(state), localPort: e.tcp_local_port(i), peer });
+    }
+    return rows;
+  }
+
+  // ---- Ping and traceroute (host/probes.ts; the stack must be started) ----
+
+  /** count echo requests to addr, intervalMs apart; resolves when each has its answer or timed out. */
+  ping(addr: string, options: PingOptions = {}): Promise<PingReport> {
+    return ping(this, addr, options);
+  }
+
+  /** Echo requests with TTL 1, 2, ... until addr answers (or maxHops); per hop, who answered. */
+  traceroute(addr: string, options: TracerouteOptions = {}): Promise<TracerouteReport> {
+    return traceroute(this, addr, options);
   }
 
   /** Copies bytes into the module's io buffer (for socket calls). */

@@ -1,4 +1,4 @@
-// ICMP: answers echo requests and sends errors (destination unreachable, time exceeded) (RFC 792,
+// ICMP: answers echo requests, hands echo replies and errors to the probes (net/icmp_probe.ts), and sends errors (destination unreachable, time exceeded) (RFC 792,
 // RFC 1122 3.2.2). Errors are rate limited by a token bucket and never sent about
 // broadcast/multicast datagrams or about other ICMP errors.
 import { ICMP_ERROR_BURST, ICMP_ERROR_RATE_PER_S } from "../config";
@@ -8,11 +8,12 @@ import { pool_alloc, POOL_NONE } from "../lib/pool";
 import { bucket_init, bucket_refill, bucket_take, BUCKET_BYTES } from "../lib/token_bucket";
 import {
   icmp_check, icmp_emit, icmp_emit_echo_reply, icmp_is_error, icmp_type,
-  ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES, ICMP_TIME_EXCEEDED,
+  ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES, ICMP_TIME_EXCEEDED,
 } from "../wire/icmp";
 import { ipv4_dst, ipv4_header_len, ipv4_protocol, ipv4_src, ipv4_total_len, IPV4_HEADER_BYTES, IP_PROTO_ICMP } from "../wire/ipv4";
 import { clock_now } from "./clock";
 import { iface_owns_addr } from "./iface";
+import { probe_rx_error, probe_rx_reply } from "./icmp_probe";
 import { Delivery, ipv4_payload, route_iface, tx_ipv4 } from "./ipv4";
 
 /** An error quotes as much of the offending datagram as keeps it within 576 bytes (RFC 1812 4.3.2.3). */
@@ -33,7 +34,19 @@ export function rx_icmp(iface: i32, ip: usize, icmp: usize, len: i32, delivery: 
   count(Counter.icmp_rx);
   const reason = icmp_check(icmp, len);
   if (reason != Counter.OK) { count(reason); return; }
-  if (icmp_type(icmp) != ICMP_ECHO_REQUEST) { count(Counter.icmp_rx_other_type); return; }
+  const type = icmp_type(icmp);
+  if (type == ICMP_ECHO_REQUEST) { rx_echo_request(ip, icmp, len, delivery); return; }
+  if (type == ICMP_ECHO_REPLY) count(Counter.icmp_rx_echo_reply);
+  else if (type == ICMP_TIME_EXCEEDED) count(Counter.icmp_rx_time_exceeded);
+  else if (type == ICMP_DEST_UNREACHABLE) count(Counter.icmp_rx_unreachable);
+  else { count(Counter.icmp_rx_other_type); return; }
+  // Answers to our probes come to our own address.
+  if (delivery != Delivery.UNICAST) { count(Counter.icmp_rx_reply_not_unicast); return; }
+  if (type == ICMP_ECHO_REPLY) probe_rx_reply(ip, icmp, len);
+  else probe_rx_error(ip, icmp, len);
+}
+
+function rx_echo_request(ip: usize, icmp: usize, len: i32, delivery: i32): void {
   count(Counter.icmp_rx_echo_request);
   // Broadcast and multicast pings go unanswered, as Linux does by default (smurf amplification).
   if (delivery != Delivery.UNICAST) { count(Counter.icmp_rx_echo_broadcast_ignored); return; }

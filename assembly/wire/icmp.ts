@@ -1,10 +1,14 @@
-// ICMP for IPv4 (RFC 792). Echo and destination-unreachable are the messages handled here.
+// ICMP for IPv4 (RFC 792). Echo, destination unreachable and time exceeded are handled here.
 //
 //   0      1      2          4                 8
 //   | type | code | checksum | rest of header  | data...
 //   echo:        rest = identifier(2) sequence(2), data echoed back unchanged
 //   unreachable: rest = unused(2) next-hop MTU(2), data = offending IP header + leading bytes
+//   time exceeded: rest = unused(4), data as for unreachable
+// An error's data (the quote) is read only after icmp_quote_check: then the quoted IP header
+// and the first 8 bytes after it (RFC 792: "64 bits of Original Data") are inside the message.
 import { get16, put16, put32 } from "../lib/bytes";
+import { IPV4_HEADER_BYTES } from "./ipv4";
 import { checksum } from "../lib/checksum";
 import { Counter } from "../lib/counters";
 
@@ -58,3 +62,27 @@ export function icmp_emit_echo_reply(ptr: usize, len: i32): void {
 
 @inline export function icmp_echo_ident(ptr: usize): u32 { return get16(ptr + REST); }
 @inline export function icmp_echo_sequence(ptr: usize): u32 { return get16(ptr + REST + 2); }
+
+@inline export function icmp_echo_data(ptr: usize): usize { return ptr + <usize>ICMP_HEADER_BYTES; }
+
+/** Bytes of the quoted datagram's transport header an error must carry (RFC 792). */
+@inline export const ICMP_QUOTE_TRANSPORT_BYTES: i32 = 8;
+
+/**
+ * Validates an error's quote in the checked message of len bytes: an IPv4 header (version 4,
+ * header length 20..60 and within the message) followed by 8 bytes. The quoted total length
+ * and checksum are not checked: the quote is truncated, and a router may quote the header
+ * as it forwarded it.
+ */
+export function icmp_quote_check(ptr: usize, len: i32): Counter {
+  const quote_len = len - ICMP_HEADER_BYTES;
+  if (quote_len < IPV4_HEADER_BYTES + ICMP_QUOTE_TRANSPORT_BYTES) return Counter.icmp_rx_bad_quote;
+  const ver_ihl = load<u8>(ptr + <usize>ICMP_HEADER_BYTES);
+  if (ver_ihl >> 4 != 4) return Counter.icmp_rx_bad_quote;
+  const header_len = <i32>(ver_ihl & 0x0f) << 2;
+  if (header_len < IPV4_HEADER_BYTES || header_len + ICMP_QUOTE_TRANSPORT_BYTES > quote_len) return Counter.icmp_rx_bad_quote;
+  return Counter.OK;
+}
+
+/** The quoted IP header of a checked error (read with the wire/ipv4 accessors). */
+@inline export function icmp_quote(ptr: usize): usize { return ptr + <usize>ICMP_HEADER_BYTES; }

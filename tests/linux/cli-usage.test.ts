@@ -33,6 +33,24 @@ describe('netstack command line', { skip }, () => {
     ['SPI clock above 20 MHz', ['up', '--nic', 'enc28j60-sim', '--tap', 't0', '--spi-hz', '25000000', '--ip', '192.0.2.2/24']],
     ['--spi-hz on a TAP', ['up', '--tap', 't0', '--spi-hz', '8000000', '--ip', '192.0.2.2/24']],
     ['--full-duplex on a TAP', ['up', '--tap', 't0', '--full-duplex', '--ip', '192.0.2.2/24']],
+    ['ping: bad address', ['ping', '--tap', 't0', '192.0.2.256']],
+    ['ping: multicast address', ['ping', '--tap', 't0', '224.0.0.1']],
+    ['ping: broadcast address', ['ping', '--tap', 't0', '255.255.255.255']],
+    ['ping: no address', ['ping', '--tap', 't0']],
+    ['ping: two addresses', ['ping', '--tap', 't0', '192.0.2.1', '192.0.2.3']],
+    ['ping: count 0', ['ping', '--tap', 't0', '192.0.2.1', '-c', '0']],
+    ['ping: count not a number', ['ping', '--tap', 't0', '192.0.2.1', '-c', 'three']],
+    ['ping: TTL 256', ['ping', '--tap', 't0', '192.0.2.1', '-t', '256']],
+    ['ping: negative size', ['ping', '--tap', 't0', '192.0.2.1', '-s', '-1']],
+    ['ping: no stack named', ['ping', '192.0.2.1']],
+    ['ping: --control and --tap', ['ping', '--control', '/tmp/x.sock', '--tap', 't0', '192.0.2.1']],
+    ['traceroute: bad address', ['traceroute', '--tap', 't0', 'example']],
+    ['traceroute: 0 hops', ['traceroute', '--tap', 't0', '192.0.2.1', '-m', '0']],
+    ['show: unknown listing', ['show', '--tap', 't0', 'everything']],
+    ['show: no listing', ['show', '--tap', 't0']],
+    ['up: --count without --ping', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--count', '3']],
+    ['up: --ping with a bad address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--ping', '192.0.2']],
+    ['up: --ping and --traceroute', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--ping', '192.0.2.1', '--traceroute', '192.0.2.1']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {
@@ -50,5 +68,14 @@ describe('netstack command line', { skip }, () => {
     assert.match(result.stdout, /--netns NAME/);
     assert.match(result.stdout, /--nic KIND/);
     assert.match(result.stdout, /--spi PATH/);
+    assert.match(result.stdout, /netstack ping \[--control PATH \| --tap NAME\] ADDR/);
+    assert.match(result.stdout, /netstack show \[--control PATH \| --tap NAME\] arp\|counters\|route\|sockets/);
+  });
+
+  test('a client with no stack behind its socket: one line, exit 1', () => {
+    const result = run(['show', '--control', `/nonexistent-${process.pid}/netstack.sock`, 'arp']);
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^netstack: no control socket at [^\n]+\n$/);
   });
 });
