@@ -1,4 +1,4 @@
-// The host <-> module contract (ABI version 2). assembly/index.ts implements the exports;
+// The host <-> module contract (ABI version 3). assembly/index.ts implements the exports;
 // every host (this runtime, a board's native glue) implements the imports.
 //
 // Conventions
@@ -7,7 +7,7 @@
 // - Calls that can fail return a negative error code (see Errno); >= 0 is success.
 // - Payloads cross the boundary through the module's io buffer (io_buffer()).
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Exports of build/netstack-<profile>.wasm. */
 export interface NetstackExports {
@@ -95,6 +95,21 @@ export interface NetstackExports {
   tcp_slot_state(i: number): number;
   tcp_set_msl(ms: number): number;
   tcp_set_refuse_with_rst(on: number): void;
+  /** DNS resolver (app/dns.ts): the servers asked (0 = none); EINVAL for an unusable address. */
+  dns_set_servers(primary: number, secondary: number): number;
+  /** Server 0 (primary) or 1 (secondary); 0 = none. */
+  dns_server(index: number): number;
+  /**
+   * Starts an A lookup of the dotted name in the first len bytes of io_buffer(): a handle, or
+   * EINVAL (bad name), EAGAIN (lookup table full), ENETUNREACH (no server and not cached).
+   */
+  dns_resolve(len: number): number;
+  /** DnsStatus; a final status releases the handle and fills dns_result_*. EBADF for a dead handle. */
+  dns_status(handle: number): number;
+  dns_result_address(): number;
+  /** Seconds the answer stays valid (what is left of the cached TTL for a cache hit). */
+  dns_result_ttl_s(): number;
+  dns_cancel(handle: number): number;
   /** Drop and traffic counters: counters() points at counter_count() u32 values. */
   counters(): number;
   counter_count(): number;
@@ -148,6 +163,16 @@ export const TcpStateName = [
 
 export const ArpState = { FREE: 0, INCOMPLETE: 1, REACHABLE: 2, STALE: 3, PROBE: 4 } as const;
 export const ArpStateName = ['free', 'INCOMPLETE', 'REACHABLE', 'STALE', 'PROBE'];
+
+/** dns_status() results (assembly/app/dns.ts). */
+export const DnsStatus = {
+  PENDING: 0,
+  DONE: 1,
+  NXDOMAIN: 2,
+  NO_ADDRESS: 3,
+  TIMEOUT: 4,
+  SERVER_FAILURE: 5,
+} as const;
 
 export const Errno = {
   EBADF: -9,

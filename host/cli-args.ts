@@ -42,6 +42,10 @@ export interface UpOptions {
   corruptChance: number;
   delayMs: number;
   seed?: number;
+  /** DNS servers for the module's resolver (at most two: primary, secondary). */
+  dns: string[];
+  /** Names to look up once up (in order; each printed as "netstack: NAME has address A (ttl N)"). */
+  resolve: string[];
   /** Allows a TAP in the initial network namespace (off: we refuse to touch the host's network). */
   allowRootNetns: boolean;
 }
@@ -69,12 +73,18 @@ const UP_OPTIONS = {
   'corrupt-chance': { type: 'string' },
   delay: { type: 'string' },
   seed: { type: 'string' },
+  dns: { type: 'string', multiple: true },
+  resolve: { type: 'string', multiple: true },
   'allow-root-netns': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export const TAP_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** What the module's resolver accepts (assembly/wire/dns.ts dns_name_encode). */
+export const HOST_NAME = /^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?$/;
+const DNS_SERVERS_MAX = 2;
+const HOST_NAME_MAX = 253;
 
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
@@ -88,7 +98,7 @@ export function parseCommand(argv: string[]): Command {
 }
 
 function parseUp(argv: string[]): Command {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, options: UP_OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
@@ -128,6 +138,16 @@ function parseUp(argv: string[]): Command {
   if (spidev && (pcap !== undefined || text('host-ip') !== undefined)) {
     throw new UsageError(`${pcap !== undefined ? '--pcap' : '--host-ip'} needs a TAP; not with --nic enc28j60-spidev`);
   }
+  const dns = (values.dns as string[] | undefined) ?? [];
+  if (dns.length > DNS_SERVERS_MAX) throw new UsageError(`--dns: at most ${DNS_SERVERS_MAX} servers`);
+  for (const server of dns) check(() => parseIpv4(server), '--dns');
+  const resolve = (values.resolve as string[] | undefined) ?? [];
+  for (const name of resolve) {
+    if (!HOST_NAME.test(name) || name.replace(/\.$/, '').length > HOST_NAME_MAX) {
+      throw new UsageError(`--resolve "${name}": labels of 1-63 of A-Z a-z 0-9 _ -, at most ${HOST_NAME_MAX} characters`);
+    }
+  }
+  if (resolve.length && !dns.length) throw new UsageError('--resolve needs --dns SERVER');
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
   return {
@@ -142,6 +162,8 @@ function parseUp(argv: string[]): Command {
       corruptChance: number(text('corrupt-chance'), '--corrupt-chance', 0, 1, false) ?? 0,
       delayMs: number(text('delay'), '--delay', 0, 60_000, true) ?? 0,
       seed: number(text('seed'), '--seed', 0, 0xffffffff, true),
+      dns,
+      resolve,
       allowRootNetns: values['allow-root-netns'] === true,
     },
   };
@@ -191,6 +213,8 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   if (options.corruptChance) add('--corrupt-chance', options.corruptChance);
   if (options.delayMs) add('--delay', options.delayMs);
   add('--seed', options.seed);
+  for (const server of options.dns) add('--dns', server);
+  for (const name of options.resolve) add('--resolve', name);
   if (options.allowRootNetns) args.push('--allow-root-netns');
   return args;
 }
@@ -230,6 +254,10 @@ Options for up:
   --corrupt-chance P       corrupt one byte of a frame with chance P (0..1)
   --delay MS               delay every frame by MS milliseconds
   --seed N                 seed for the stack's randomness, the MAC and the impairments
+  --dns SERVER             DNS server for the stack's resolver (give twice for a secondary)
+  --resolve NAME           once up, look up NAME's address (A record) with the stack's
+                           resolver and print "netstack: NAME has address A (ttl N)" or
+                           "netstack: NAME: <error>"; may be repeated (looked up in order)
   --allow-root-netns       allow a TAP in the initial network namespace (refused by default)
 
 Prints "netstack: up <tap or spi> <ip> <mac>" when ready (with an ENC28J60: once the chip

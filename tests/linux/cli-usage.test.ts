@@ -33,6 +33,12 @@ describe('netstack command line', { skip }, () => {
     ['SPI clock above 20 MHz', ['up', '--nic', 'enc28j60-sim', '--tap', 't0', '--spi-hz', '25000000', '--ip', '192.0.2.2/24']],
     ['--spi-hz on a TAP', ['up', '--tap', 't0', '--spi-hz', '8000000', '--ip', '192.0.2.2/24']],
     ['--full-duplex on a TAP', ['up', '--tap', 't0', '--full-duplex', '--ip', '192.0.2.2/24']],
+    ['--dns not an address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', 'ns.example']],
+    ['three --dns servers', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--dns', '192.0.2.3', '--dns', '192.0.2.4']],
+    ['--resolve without --dns', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--resolve', 'ok.test']],
+    ['--resolve with an empty label', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', 'ok..test']],
+    ['--resolve with a 64-byte label', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', `${'a'.repeat(64)}.test`]],
+    ['--resolve with a space', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', 'ok test']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {
@@ -50,5 +56,7 @@ describe('netstack command line', { skip }, () => {
     assert.match(result.stdout, /--netns NAME/);
     assert.match(result.stdout, /--nic KIND/);
     assert.match(result.stdout, /--spi PATH/);
+    assert.match(result.stdout, /--dns SERVER/);
+    assert.match(result.stdout, /--resolve NAME/);
   });
 });
