@@ -216,7 +216,10 @@ function send_attempt(slot: i32): void {
   unchecked((slot_server[slot] = server));
   unchecked((slot_id[slot] = id));
   unchecked((slot_attempts[slot] = attempt + 1));
-  unchecked((slot_deadline[slot] = clock_now() + (DNS_TIMEOUT_INITIAL_MS << attempt)));
+  const deadline = clock_now() + (DNS_TIMEOUT_INITIAL_MS << attempt);
+  unchecked((slot_deadline[slot] = deadline));
+  // Armed here as well as in dns_poll, for lookups started between polls.
+  clock_wake_at(deadline);
   const socket = udp_socket_open();
   if (socket < 0) { count(Counter.dns_no_socket); return; }
   unchecked((slot_socket[slot] = socket));
