@@ -2,13 +2,14 @@
 // port 53 serves a scripted zone (answers, CNAMEs, NXDOMAIN, silence, and malformed answers
 // with pointer loops or wrong IDs), the other resolves thousands of names through it on a
 // virtual clock. Every lookup ends as the zone says, and the resolver allocates nothing:
-// memory size and heap probe unchanged.
+// memory size and heap probe unchanged. Then Stack.resolve (debug build) on the same zone.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { DnsStatus, PROFILES, type NetstackExports } from '../../host/abi.ts';
 import { formatIpv4, parseIpv4 } from '../../host/addr.ts';
-import { makeRandom, wasmPath } from '../../host/runtime.ts';
+import { DnsError, makeRandom, wasmPath, type DnsAnswer } from '../../host/runtime.ts';
+import { addNode, simulation } from './harness.ts';
 import { noSpiImports } from '../../host/spi/bus.ts';
 
 const SERVER_IP = '192.0.2.1';
@@ -161,3 +162,57 @@ for (const profile of PROFILES) {
     }
   });
 }
+
+test('Stack.resolve: answers, NXDOMAIN, timeout and refused starts as DnsError codes', async () => {
+  const { clock, wire } = simulation();
+  const server = await addNode(wire, clock, { name: 'server', mac: '02:00:00:00:00:01', cidr: `${SERVER_IP}/24`, seed: 1 });
+  const client = await addNode(wire, clock, { name: 'client', mac: '02:00:00:00:00:02', cidr: `${CLIENT_IP}/24`, seed: 2 });
+  const ex = server.stack.exports;
+  const socket = ex.udp_open();
+  assert.ok(socket >= 0 && ex.udp_bind(socket, 0, 53) === 0);
+  server.stack.afterPoll.add(() => {
+    for (let len = ex.udp_recvfrom(socket); len >= 0; len = ex.udp_recvfrom(socket)) {
+      const answer = respond(new Uint8Array(ex.memory.buffer, ex.io_buffer(), len).slice());
+      if (!answer) continue;
+      server.stack.writeIo(answer);
+      ex.udp_sendto(socket, ex.udp_peer_addr(), ex.udp_peer_port(), answer.length);
+      server.stack.kick();
+    }
+  });
+  /** Runs the virtual clock until the lookup settles (at most 10 s). */
+  const settle = async (lookup: Promise<DnsAnswer>): Promise<DnsAnswer | DnsError> => {
+    let outcome: DnsAnswer | DnsError | undefined;
+    lookup.then((answer) => (outcome = answer), (error) => (outcome = error));
+    for (let waited = 0; waited < 10_000; waited += 10) {
+      await new Promise(setImmediate);
+      if (outcome !== undefined) break;
+      clock.advance(10);
+    }
+    assert.ok(outcome !== undefined, 'the lookup did not settle within 10 s');
+    return outcome;
+  };
+  const code = (outcome: DnsAnswer | DnsError) => (outcome instanceof DnsError ? outcome.code : 'answer');
+
+  await assert.rejects(client.stack.resolve('n0.test'), (error: DnsError) => error.code === 'ECONNREFUSED');
+  client.stack.setDnsServers([SERVER_IP]);
+  assert.deepEqual(client.stack.dnsServers(), [SERVER_IP]);
+  assert.deepEqual(await settle(client.stack.resolve('n0.test')), { address: addressOf(0), ttl: 3600 });
+  // n2 is a CNAME (TTL 9) to an A record (TTL 3600): the chain's smallest TTL.
+  assert.deepEqual(await settle(client.stack.resolve('n2.test')), { address: addressOf(2), ttl: 9 });
+  const started = clock.now();
+  // A cache hit settles without any time passing.
+  const hit = await settle(client.stack.resolve('N0.TEST'));
+  assert.equal((hit as DnsAnswer).address, addressOf(0));
+  assert.equal(clock.now(), started);
+  const nx = await settle(client.stack.resolve('n3.test'));
+  assert.equal(code(nx), 'ENOTFOUND');
+  assert.match((nx as Error).message, /n3\.test: no such name \(NXDOMAIN\)/);
+  const before = clock.now();
+  assert.equal(code(await settle(client.stack.resolve('n4.test'))), 'ETIMEOUT');
+  assert.ok(clock.now() - before >= 7_000, `timed out after ${clock.now() - before} ms`);
+  await assert.rejects(client.stack.resolve('bad..name'), (error: DnsError) => error.code === 'EBADNAME');
+  assert.throws(() => client.stack.setDnsServers(['192.0.2.1', '192.0.2.3', '192.0.2.4']), RangeError);
+  assert.throws(() => client.stack.setDnsServers(['224.0.0.1']), /dns_set_servers/);
+  client.stack.stop();
+  server.stack.stop();
+});
