@@ -86,6 +86,24 @@
 /** Batches per poll before the host gets control back (and a 0 delay). */
 @inline export const NIC_RX_BATCHES: i32 = IS_TINY ? 1 : 4;
 
+// DNS resolver (app/dns.ts). Each lookup in flight holds a full-length name (255 bytes) and, while
+// waiting for an answer, one UDP socket; a cache entry holds names up to DNS_CACHE_NAME_BYTES
+// (encoded), and longer names are resolved but not cached.
+/** Lookups in flight (or finished and not yet read) at once; more get EAGAIN. */
+@inline export const DNS_QUERY_COUNT: i32 = IS_TINY ? 1 : IS_DESKTOP ? 16 : 4;
+/** Cache entries (positive and negative); the least recently used one is replaced when full. */
+@inline export const DNS_CACHE_COUNT: i32 = IS_TINY ? 4 : IS_DESKTOP ? 64 : 16;
+/** Longest encoded name a cache entry holds (length bytes and the root label included). */
+@inline export const DNS_CACHE_NAME_BYTES: i32 = IS_TINY ? 48 : IS_DESKTOP ? 256 : 96;
+/** First retransmission timeout; it doubles per attempt (1 s, 2 s, 4 s). */
+@inline export const DNS_TIMEOUT_INITIAL_MS: u32 = 1_000;
+/** Queries sent for one lookup (alternating primary and secondary server) before it times out. */
+@inline export const DNS_ATTEMPTS: u32 = 3;
+/** Longest a positive answer is cached, whatever its TTL says. */
+@inline export const DNS_TTL_MAX_S: u32 = 86_400;
+/** How long NXDOMAIN and no-address answers are cached (RFC 2308 5; the SOA is not read). */
+@inline export const DNS_NEGATIVE_TTL_S: u32 = 30;
+
 // Link limits. Frames exchanged with the host never carry the 4-byte FCS:
 // on the wire a maximum frame is 1518 bytes with FCS, 1514 without (RFC 894).
 @inline export const ETH_HEADER_BYTES: i32 = 14;
@@ -115,3 +133,5 @@ if (ARP_QUEUE_COUNT >= TX_POOL_COUNT) ERROR("ARP_QUEUE_COUNT must leave TX buffe
 if (TCP_RECV_BUFFER_BYTES > 0x3fffffff || TCP_SEND_BUFFER_BYTES > 0x3fffffff) ERROR("TCP buffers must stay far below 2^31 (sequence space)");
 // @ts-ignore: compile-time check
 if (UDP_RX_RING_BYTES < 1472 + 8) ERROR("a UDP ring must hold one full-MTU datagram");
+// @ts-ignore: compile-time check
+if (DNS_CACHE_NAME_BYTES > 256 || DNS_CACHE_NAME_BYTES < 16) ERROR("DNS_CACHE_NAME_BYTES: 16..256 (a name is at most 255 bytes)");

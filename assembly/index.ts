@@ -26,6 +26,10 @@ import {
 import { udp_echo_poll, udp_echo_start } from "./app/udp_echo";
 import { tcp_service_start, tcp_services_poll, tcp_services_reset } from "./app/tcp_services";
 import { http_poll, http_reset, http_start } from "./app/http";
+import {
+  dns_lookup_cancel, dns_lookup_start, dns_lookup_status, dns_poll, dns_primary_server, dns_reset, dns_result_addr,
+  dns_result_ttl, dns_secondary_server, dns_set_servers as set_dns_servers,
+} from "./app/dns";
 import { tcp_flush, tcp_poll, tcp_reset } from "./net/tcp/index";
 import { tcp_set_refuse_with_rst as tcp_set_refuse } from "./net/tcp/input";
 import { time_wait_set_msl } from "./net/tcp/timewait";
@@ -56,6 +60,7 @@ export function init(): void {
   tcp_reset(clock_now());
   tcp_services_reset();
   http_reset();
+  dns_reset();
   for (let i = 0; i < IFACE_COUNT; i++) {
     iface_set_up(i, false);
     iface_set_addr(i, 0, 0, 0);
@@ -247,6 +252,7 @@ function run_services(): void {
   udp_echo_poll();
   tcp_services_poll();
   http_poll();
+  dns_poll();
   tcp_flush();
 }
 
@@ -285,6 +291,30 @@ export function probe_reply_ttl(slot: i32): u32 { return probe_slot_reply_ttl(sl
 export function probe_sequence(slot: i32): u32 { return probe_slot_sequence(slot); }
 export function probe_ident(): u32 { return probe_echo_ident(); }
 export function probe_release(slot: i32): i32 { return probe_slot_release(slot); }
+// ---- DNS resolver (app/dns.ts), names through the io buffer ----
+
+/** Servers the resolver asks (0 = none); secondary alone is taken as the primary. */
+export function dns_set_servers(primary: u32, secondary: u32): i32 {
+  if ((primary != 0 && unusable_unicast(primary)) || (secondary != 0 && unusable_unicast(secondary))) return EINVAL;
+  set_dns_servers(primary, secondary);
+  return 0;
+}
+export function dns_server(index: i32): u32 { return index == 0 ? dns_primary_server() : index == 1 ? dns_secondary_server() : 0; }
+
+/**
+ * Starts an A lookup of the dotted name in the first len bytes of io_buffer(). Returns a handle,
+ * or EINVAL (bad name), EAGAIN (lookup table full), ENETUNREACH (no server and not cached).
+ */
+export function dns_resolve(len: i32): i32 {
+  if (len < 0 || len > IO_BUFFER_BYTES) return EINVAL;
+  return dns_lookup_start(io, len);
+}
+/** 0 pending; final: 1 address, 2 NXDOMAIN, 3 no address, 4 timeout, 5 server failure (the
+ *  handle is then released and dns_result_* hold the answer); EBADF. */
+export function dns_status(handle: i32): i32 { return dns_lookup_status(handle); }
+export function dns_result_address(): u32 { return dns_result_addr(); }
+export function dns_result_ttl_s(): u32 { return dns_result_ttl(); }
+export function dns_cancel(handle: i32): i32 { return dns_lookup_cancel(handle); }
 
 // ---- Observability ----
 

@@ -121,6 +121,21 @@ export interface NetstackExports {
   /** The echo identifier of this stack's probes. */
   probe_ident(): number;
   probe_release(slot: number): number;
+  /** DNS resolver (app/dns.ts): the servers asked (0 = none); EINVAL for an unusable address. */
+  dns_set_servers(primary: number, secondary: number): number;
+  /** Server 0 (primary) or 1 (secondary); 0 = none. */
+  dns_server(index: number): number;
+  /**
+   * Starts an A lookup of the dotted name in the first len bytes of io_buffer(): a handle, or
+   * EINVAL (bad name), EAGAIN (lookup table full), ENETUNREACH (no server and not cached).
+   */
+  dns_resolve(len: number): number;
+  /** DnsStatus; a final status releases the handle and fills dns_result_*. EBADF for a dead handle. */
+  dns_status(handle: number): number;
+  dns_result_address(): number;
+  /** Seconds the answer stays valid (what is left of the cached TTL for a cache hit). */
+  dns_result_ttl_s(): number;
+  dns_cancel(handle: number): number;
   /** Drop and traffic counters: counters() points at counter_count() u32 values. */
   counters(): number;
   counter_count(): number;
@@ -177,6 +192,16 @@ export const ProbeStateName = ['free', 'pending', 'reply', 'time-exceeded', 'unr
 
 export const ArpState = { FREE: 0, INCOMPLETE: 1, REACHABLE: 2, STALE: 3, PROBE: 4 } as const;
 export const ArpStateName = ['free', 'INCOMPLETE', 'REACHABLE', 'STALE', 'PROBE'];
+
+/** dns_status() results (assembly/app/dns.ts). */
+export const DnsStatus = {
+  PENDING: 0,
+  DONE: 1,
+  NXDOMAIN: 2,
+  NO_ADDRESS: 3,
+  TIMEOUT: 4,
+  SERVER_FAILURE: 5,
+} as const;
 
 export const Errno = {
   EBADF: -9,

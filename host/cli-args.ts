@@ -44,6 +44,10 @@ export interface UpOptions {
   corruptChance: number;
   delayMs: number;
   seed?: number;
+  /** DNS servers for the module's resolver (at most two: primary, secondary). */
+  dns: string[];
+  /** Names to look up once up (in order; each printed as "netstack: NAME has address A (ttl N)"). */
+  resolve: string[];
   /** Allows a TAP in the initial network namespace (off: we refuse to touch the host's network). */
   allowRootNetns: boolean;
   /** Control socket path (default: defaultControlPath of the TAP or spidev name, host/control.ts). */
@@ -113,6 +117,8 @@ const UP_OPTIONS = {
   'corrupt-chance': { type: 'string' },
   delay: { type: 'string' },
   seed: { type: 'string' },
+  dns: { type: 'string', multiple: true },
+  resolve: { type: 'string', multiple: true },
   'allow-root-netns': { type: 'boolean' },
   control: { type: 'string' },
   ping: { type: 'string' },
@@ -150,6 +156,10 @@ const PROBE_TIMEOUT_MAX_MS = 60_000;
 
 export const TAP_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** What the module's resolver accepts (assembly/wire/dns.ts dns_name_encode). */
+export const HOST_NAME = /^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?$/;
+const DNS_SERVERS_MAX = 2;
+const HOST_NAME_MAX = 253;
 
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
@@ -165,7 +175,7 @@ export function parseCommand(argv: string[]): Command {
   throw new UsageError(`unknown command "${name}"`);
 }
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, positionals: boolean): { values: Values; positionals: string[] } {
   try {
@@ -285,6 +295,16 @@ function parseUp(argv: string[]): Command {
   const traceroute = text('traceroute') === undefined ? undefined : probeAddress(text('traceroute'), '--traceroute');
   if (ping !== undefined && traceroute !== undefined) throw new UsageError('--ping and --traceroute are exclusive');
   if (text('count') !== undefined && ping === undefined) throw new UsageError('--count applies only to --ping');
+  const dns = (values.dns as string[] | undefined) ?? [];
+  if (dns.length > DNS_SERVERS_MAX) throw new UsageError(`--dns: at most ${DNS_SERVERS_MAX} servers`);
+  for (const server of dns) check(() => parseIpv4(server), '--dns');
+  const resolve = (values.resolve as string[] | undefined) ?? [];
+  for (const name of resolve) {
+    if (!HOST_NAME.test(name) || name.replace(/\.$/, '').length > HOST_NAME_MAX) {
+      throw new UsageError(`--resolve "${name}": labels of 1-63 of A-Z a-z 0-9 _ -, at most ${HOST_NAME_MAX} characters`);
+    }
+  }
+  if (resolve.length && !dns.length) throw new UsageError('--resolve needs --dns SERVER');
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
   return {
@@ -299,6 +319,8 @@ function parseUp(argv: string[]): Command {
       corruptChance: number(text('corrupt-chance'), '--corrupt-chance', 0, 1, false) ?? 0,
       delayMs: number(text('delay'), '--delay', 0, 60_000, true) ?? 0,
       seed: number(text('seed'), '--seed', 0, 0xffffffff, true),
+      dns,
+      resolve,
       allowRootNetns: values['allow-root-netns'] === true,
       control, ping, traceroute,
       count: number(text('count'), '--count', 1, PING_COUNT_MAX, true),
@@ -350,6 +372,8 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   if (options.corruptChance) add('--corrupt-chance', options.corruptChance);
   if (options.delayMs) add('--delay', options.delayMs);
   add('--seed', options.seed);
+  for (const server of options.dns) add('--dns', server);
+  for (const name of options.resolve) add('--resolve', name);
   if (options.allowRootNetns) args.push('--allow-root-netns');
   add('--control', options.control);
   add('--ping', options.ping);
@@ -396,6 +420,10 @@ Options for up:
   --corrupt-chance P       corrupt one byte of a frame with chance P (0..1)
   --delay MS               delay every frame by MS milliseconds
   --seed N                 seed for the stack's randomness, the MAC and the impairments
+  --dns SERVER             DNS server for the stack's resolver (give twice for a secondary)
+  --resolve NAME           once up, look up NAME's address (A record) with the stack's
+                           resolver and print "netstack: NAME has address A (ttl N)" or
+                           "netstack: NAME: <error>"; may be repeated (looked up in order)
   --allow-root-netns       allow a TAP in the initial network namespace (refused by default)
   --control PATH           control socket for ping/traceroute/show (mode 0600; default
                            $XDG_RUNTIME_DIR/netstack/<tap>.sock, or /run/netstack/<tap>.sock

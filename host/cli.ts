@@ -38,7 +38,7 @@ const CHIP_READY_MS = 2_000;
 
 const DEMO: UpOptions = {
   nic: 'tap', spiHz: 20_000_000, fullDuplex: false, tap: 'ns0', ip: '192.0.2.2/24', hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
-  http: true, profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, allowRootNetns: false,
+  http: true, profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, dns: [], resolve: [], allowRootNetns: false,
 };
 
 const DEMO_HINTS = `Try, in another terminal (as root):
@@ -135,6 +135,18 @@ function startServices(stack: Stack, options: UpOptions): void {
   }
 }
 
+/** Looks up each --resolve name in turn with the module's resolver and prints the outcome. */
+async function resolveNames(stack: Stack, names: string[]): Promise<void> {
+  for (const name of names) {
+    try {
+      const { address, ttl } = await stack.resolve(name);
+      process.stdout.write(`netstack: ${name} has address ${address} (ttl ${ttl})\n`);
+    } catch (error) {
+      process.stdout.write(`netstack: ${(error as Error).message.replace(/^netstack: /, '')}\n`);
+    }
+  }
+}
+
 /** Waits (bounded) until the ENC28J60 is set up; its errors come back as a Failure. */
 async function chipReady(stack: Stack): Promise<string> {
   for (let waited = 0; waited < CHIP_READY_MS; waited += 10) {
@@ -182,12 +194,14 @@ async function upHere(options: UpOptions): Promise<number> {
     if (options.hostIp) ip('addr', 'add', options.hostIp, 'dev', options.tap);
     ip('link', 'set', 'dev', options.tap, 'up');
     startServices(stack, options);
+    stack.setDnsServers(options.dns);
     stack.start();
     stack.up(0);
     control = await listenControl(stack, { stack, ifaceName: () => options.tap }, upControlPath(options));
     const chipLine = chip ? `netstack: ENC28J60 model on the TAP, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
     process.stdout.write(`netstack: up ${options.tap} ${options.ip} ${mac}\n${chipLine}`);
     if (process.env[DEMO_ENV]) process.stdout.write(`${DEMO_HINTS}\n`);
+    void resolveNames(stack, options.resolve);
   } catch (error) {
     control?.close();
     stack?.stop();
@@ -227,11 +241,13 @@ async function upSpidev(options: UpOptions): Promise<number> {
     stack.configure(0, { mac, ip: options.ip, gateway: options.gateway });
     stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
     startServices(stack, options);
+    stack.setDnsServers(options.dns);
     stack.start();
     stack.up(0);
     control = await listenControl(stack, { stack, ifaceName: () => basename(options.spi!) }, upControlPath(options));
     const chipLine = `netstack: ENC28J60 on ${options.spi}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n`;
     process.stdout.write(`netstack: up ${options.spi} ${options.ip} ${mac}\n${chipLine}`);
+    void resolveNames(stack, options.resolve);
   } catch (error) {
     control?.close();
     stack?.stop();

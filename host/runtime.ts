@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ABI_VERSION, ArpStateName, TcpStateName, type NetstackExports, type Profile } from './abi.ts';
+import { ABI_VERSION, ArpStateName, DnsStatus, Errno, errnoName, TcpStateName, type NetstackExports, type Profile } from './abi.ts';
 import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from './addr.ts';
 import { ping, traceroute, type PingOptions, type PingReport, type TracerouteOptions, type TracerouteReport } from './probes.ts';
 import type { SpiBus } from './spi/bus.ts';
@@ -82,6 +82,34 @@ export interface SocketRow {
   /** "a.b.c.d:port", or null when not connected. */
   peer: string | null;
 }
+
+/** A resolved A record: the address and the seconds it stays valid. */
+export interface DnsAnswer {
+  address: string;
+  ttl: number;
+}
+
+/** A failed lookup; code follows Node's dns module (ENOTFOUND, ENODATA, ETIMEOUT, ESERVFAIL, EBADNAME...). */
+export class DnsError extends Error {
+  readonly code: string;
+  constructor(name: string, code: string, reason: string) {
+    super(`netstack: ${name}: ${reason}`);
+    this.code = code;
+  }
+}
+
+const DNS_FAILURES: Record<number, [string, string]> = {
+  [DnsStatus.NXDOMAIN]: ['ENOTFOUND', 'no such name (NXDOMAIN)'],
+  [DnsStatus.NO_ADDRESS]: ['ENODATA', 'the name has no address (A) record'],
+  [DnsStatus.TIMEOUT]: ['ETIMEOUT', 'no answer from the DNS servers (timed out after the retries)'],
+  [DnsStatus.SERVER_FAILURE]: ['ESERVFAIL', 'the DNS server failed or refused the query (or truncated the answer)'],
+};
+
+const DNS_START_ERRORS: Record<number, [string, string]> = {
+  [Errno.EINVAL]: ['EBADNAME', 'not a valid host name (labels of 1-63 letters, digits, - or _; at most 253 characters)'],
+  [Errno.EAGAIN]: ['EAGAIN', 'too many lookups in flight'],
+  [Errno.ENETUNREACH]: ['ECONNREFUSED', 'no DNS server set (setDnsServers)'],
+};
 
 export interface ArpRow {
   iface: number;
@@ -322,6 +350,51 @@ export class Stack {
   /** Echo requests with TTL 1, 2, ... until addr answers (or maxHops); per hop, who answered. */
   traceroute(addr: string, options: TracerouteOptions = {}): Promise<TracerouteReport> {
     return traceroute(this, addr, options);
+  }
+
+  /** The DNS servers the module's resolver asks: up to two addresses, [] for none. */
+  setDnsServers(servers: string[]): void {
+    if (servers.length > 2) throw new RangeError('at most two DNS servers');
+    const [primary = 0, secondary = 0] = servers.map(parseIpv4);
+    this.check(this.exports.dns_set_servers(primary, secondary), 'dns_set_servers');
+  }
+
+  dnsServers(): string[] {
+    return [0, 1].map((i) => this.exports.dns_server(i)).filter((addr) => addr !== 0).map(formatIpv4);
+  }
+
+  /**
+   * Looks up the A record of name with the module's resolver (app/dns.ts): from its cache at once,
+   * or by queries with retries (about 7 s in all before ETIMEOUT). Needs the poll loop running
+   * (start()). Rejects with a DnsError.
+   */
+  resolve(name: string): Promise<DnsAnswer> {
+    const bytes = new TextEncoder().encode(name);
+    if (bytes.length > this.exports.io_buffer_size()) return Promise.reject(new DnsError(name, 'EBADNAME', 'name too long'));
+    this.writeIo(bytes);
+    // Bring the module's clock up to date first: the retry timers start from it.
+    this.poll();
+    const handle = this.exports.dns_resolve(bytes.length);
+    if (handle < 0) {
+      const [code, reason] = DNS_START_ERRORS[handle] ?? [errnoName(handle), `lookup failed (${errnoName(handle)})`];
+      return Promise.reject(new DnsError(name, code, reason));
+    }
+    return new Promise<DnsAnswer>((resolve, reject) => {
+      const check = () => {
+        const status = this.exports.dns_status(handle);
+        if (status === DnsStatus.PENDING) return;
+        this.afterPoll.delete(check);
+        if (status === DnsStatus.DONE) {
+          resolve({ address: formatIpv4(this.exports.dns_result_address()), ttl: this.exports.dns_result_ttl_s() });
+          return;
+        }
+        const [code, reason] = DNS_FAILURES[status] ?? ['EBADRESP', `lookup ended with status ${status}`];
+        reject(new DnsError(name, code, reason));
+      };
+      this.afterPoll.add(check);
+      check();
+      this.kick();
+    });
   }
 
   /** Copies bytes into the module's io buffer (for socket calls). */

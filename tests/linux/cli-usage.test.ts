@@ -51,6 +51,12 @@ describe('netstack command line', { skip }, () => {
     ['up: --count without --ping', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--count', '3']],
     ['up: --ping with a bad address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--ping', '192.0.2']],
     ['up: --ping and --traceroute', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--ping', '192.0.2.1', '--traceroute', '192.0.2.1']],
+    ['--dns not an address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', 'ns.example']],
+    ['three --dns servers', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--dns', '192.0.2.3', '--dns', '192.0.2.4']],
+    ['--resolve without --dns', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--resolve', 'ok.test']],
+    ['--resolve with an empty label', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', 'ok..test']],
+    ['--resolve with a 64-byte label', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', `${'a'.repeat(64)}.test`]],
+    ['--resolve with a space', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', 'ok test']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {
@@ -70,6 +76,8 @@ describe('netstack command line', { skip }, () => {
     assert.match(result.stdout, /--spi PATH/);
     assert.match(result.stdout, /netstack ping \[--control PATH \| --tap NAME\] ADDR/);
     assert.match(result.stdout, /netstack show \[--control PATH \| --tap NAME\] arp\|counters\|route\|sockets/);
+    assert.match(result.stdout, /--dns SERVER/);
+    assert.match(result.stdout, /--resolve NAME/);
   });
 
   test('a client with no stack behind its socket: one line, exit 1', () => {
