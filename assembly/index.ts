@@ -11,6 +11,7 @@ import { rx_ethernet } from "./net/ethernet";
 import { icmp_poll, icmp_reset } from "./net/icmp";
 import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
 import { ipv4_reset } from "./net/ipv4";
+import { ipv4_reasm_poll } from "./net/ipv4_reasm";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
 import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
 import { EADDRINUSE, EINVAL } from "./socket/errno";
@@ -135,6 +136,7 @@ export function poll(now_ms: u32): u32 {
   clock_set(now_ms);
   arp_poll(now_ms);
   icmp_poll(now_ms);
+  ipv4_reasm_poll(now_ms);
   tcp_poll(now_ms);
   const chip = nic_enc_poll(now_ms);
   run_services();
