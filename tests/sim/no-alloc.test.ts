@@ -1,8 +1,7 @@
 // The release modules allocate nothing after start-up: 1,000,000 mixed frames (ARP, ping,
 // UDP to the echo service, to a bound socket and to closed ports, broadcasts, IPv4 fragments
-// (reassembled, refused, evicted and timed out), TCP to a
-// listening and to closed ports, garbage) and socket traffic leave the memory size and the
-// heap probe exactly where they were; so do real TCP connections between two modules, and
+// reassembled, refused, evicted and timed out, TCP to a listening and to closed ports, garbage)
+// and socket traffic leave the memory size and the heap probe exactly where they were; so do real TCP connections between two modules, and
 // HTTP requests to the module's server, and frames through the ENC28J60 driver and chip model.
 // Runs the module bare (no Stack, no wire) so a million frames take seconds.
 import assert from 'node:assert/strict';
