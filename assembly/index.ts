@@ -1,6 +1,6 @@
 // The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
 // Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
-import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROFILE_ID, TCP_CONNECTION_COUNT } from "./config";
+import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROFILE_ID, REASM_SLOT_BYTES, REASM_SLOT_COUNT, TCP_CONNECTION_COUNT } from "./config";
 import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc28j60";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
@@ -11,7 +11,7 @@ import { rx_ethernet } from "./net/ethernet";
 import { icmp_poll, icmp_reset } from "./net/icmp";
 import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
 import { ipv4_reset } from "./net/ipv4";
-import { ipv4_reasm_poll } from "./net/ipv4_reasm";
+import { ipv4_reasm_busy, ipv4_reasm_poll, REASM_MEMORY_BYTES } from "./net/ipv4_reasm";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
 import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
 import { EADDRINUSE, EINVAL } from "./socket/errno";
@@ -33,7 +33,7 @@ import {
 } from "./socket/tcp";
 
 /** Bumped whenever an export or import changes meaning. */
-const ABI_VERSION: u32 = 2;
+const ABI_VERSION: u32 = 3;
 
 const io: usize = memory.data(IO_BUFFER_BYTES, 8);
 const peer: usize = memory.data(8, 4);
@@ -259,6 +259,17 @@ export function service_tcp(kind: i32, port: u32): i32 {
   if (port > 0xffff) return EINVAL;
   return tcp_service_start(kind, port, TCP_CONNECTION_COUNT);
 }
+
+// ---- IPv4 reassembly ----
+
+/** Datagrams the module reassembles at once. */
+export function reasm_slots(): i32 { return REASM_SLOT_COUNT; }
+/** Largest payload (after the IP header) one slot reassembles. */
+export function reasm_slot_bytes(): i32 { return REASM_SLOT_BYTES; }
+/** Static memory all slots take, bookkeeping included. */
+export function reasm_memory_bytes(): i32 { return REASM_MEMORY_BYTES; }
+/** Slots holding a datagram in progress (or a refused one, until it times out). */
+export function reasm_busy(): i32 { return ipv4_reasm_busy(); }
 
 // ---- Observability ----
 

@@ -7,7 +7,7 @@
 // - Calls that can fail return a negative error code (see Errno); >= 0 is success.
 // - Payloads cross the boundary through the module's io buffer (io_buffer()).
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Exports of build/netstack-<profile>.wasm. */
 export interface NetstackExports {
@@ -95,6 +95,11 @@ export interface NetstackExports {
   tcp_slot_state(i: number): number;
   tcp_set_msl(ms: number): number;
   tcp_set_refuse_with_rst(on: number): void;
+  /** IPv4 reassembly: slots, payload bytes per slot, static bytes they take, slots in use. */
+  reasm_slots(): number;
+  reasm_slot_bytes(): number;
+  reasm_memory_bytes(): number;
+  reasm_busy(): number;
   /** Drop and traffic counters: counters() points at counter_count() u32 values. */
   counters(): number;
   counter_count(): number;
