@@ -1,6 +1,8 @@
-// IPv4 reassembly (RFC 791 3.2, RFC 815's hole idea by fragment extents): a fixed set of
-// slots, each keyed by (src, dst, protocol, identification), collecting one datagram's
-// payload in place until every byte from 0 to the final fragment's end has arrived.
+// IPv4 reassembly (RFC 791 3.2): a fixed set of slots, each keyed by (src, dst, protocol,
+// identification), collecting one datagram's payload in place. Each slot lists the extents of
+// the fragments it took; they never overlap, so the datagram is whole when their lengths add
+// up to the final fragment's end. (lib/ranges.ts merges touching ranges, which would lose the
+// extents that tell an exact duplicate from an overlap, and holds only TCP_OOO_RANGES.)
 //
 // Policy (every refusal is counted):
 // - A non-final fragment must carry a non-zero multiple of 8 bytes (ipv4_reasm_bad_length);
