@@ -127,4 +127,4 @@ if (REASM_SLOT_BYTES > 65520 || (REASM_SLOT_BYTES & 7) != 0) ERROR("REASM_SLOT_B
 // @ts-ignore: compile-time check
 if (REASM_SLOT_BYTES < ETH_MTU || REASM_SLOT_COUNT < 1) ERROR("reassembly must hold at least a datagram of one MTU");
 // @ts-ignore: compile-time check
-if (!IS_TINY && UDP_RX_RING_BYTES < REASM_SLOT_BYTES) ERROR("a UDP ring must hold the largest reassembled datagram (8 bytes of header become the record header)");
+if (!IS_TINY && UDP_RX_RING_BYTES < REASM_SLOT_BYTES) ERROR("a UDP ring must hold the largest reassembled datagram (its 8-byte record header stands in for the UDP header)");
