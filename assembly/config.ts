@@ -21,8 +21,24 @@
 @inline export const ARP_QUEUE_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 16 : 4;
 /** UDP sockets. */
 @inline export const UDP_SOCKET_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 32 : 8;
-/** Receive ring bytes per UDP socket (datagrams plus an 8-byte record header each). */
-@inline export const UDP_RX_RING_BYTES: i32 = IS_TINY ? 1536 : IS_DESKTOP ? 65536 : 4096;
+/** Receive ring bytes per UDP socket (datagrams plus an 8-byte record header each). Default and
+ *  desktop hold the largest datagram they reassemble (default: one of 8184 bytes, ping -s 8000
+ *  sized); tiny refuses reassembled datagrams above 1528 bytes (udp_rx_ring_full). */
+@inline export const UDP_RX_RING_BYTES: i32 = IS_TINY ? 1536 : IS_DESKTOP ? 65536 : 9216;
+
+// IPv4 reassembly (net/ipv4_reasm.ts). Each slot takes REASM_SLOT_BYTES of payload, 64 bytes for
+// the first fragment's header and 32 + 4 * REASM_FRAGMENTS_MAX of bookkeeping:
+// tiny 1 x 2176 = 2176 bytes, default 2 x 8416 = 16832, desktop 4 x 66128 = 264512.
+/** Datagrams in reassembly at once; a new datagram when all are busy evicts the oldest. */
+@inline export const REASM_SLOT_COUNT: i32 = IS_TINY ? 1 : IS_DESKTOP ? 4 : 2;
+/** Payload bytes one slot holds: default 8192 (ping -s 8000 carries 8008), desktop every legal
+ *  datagram (65535 - 20, rounded up to 8). Bigger datagrams are refused (ipv4_reasm_no_room). */
+@inline export const REASM_SLOT_BYTES: i32 = IS_TINY ? 2048 : IS_DESKTOP ? 65520 : 8192;
+/** Fragments one slot tracks (65535 bytes is 45 fragments at MTU 1500, 119 at MTU 576). */
+@inline export const REASM_FRAGMENTS_MAX: i32 = IS_TINY ? 8 : IS_DESKTOP ? 128 : 32;
+/** Reassembly timeout from the first fragment. RFC 1122 3.3.2 recommends 60-120 s; like Linux
+ *  (ipfrag_time) we give up after 30 s, to free scarce slot memory sooner. */
+@inline export const REASM_TIMEOUT_MS: u32 = 30_000;
 
 /** TCP connections (listeners included); each owns a send and a receive ring. */
 @inline export const TCP_CONNECTION_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 32 : 8;
@@ -135,3 +151,9 @@ if (TCP_RECV_BUFFER_BYTES > 0x3fffffff || TCP_SEND_BUFFER_BYTES > 0x3fffffff) ER
 if (UDP_RX_RING_BYTES < 1472 + 8) ERROR("a UDP ring must hold one full-MTU datagram");
 // @ts-ignore: compile-time check
 if (DNS_CACHE_NAME_BYTES > 256 || DNS_CACHE_NAME_BYTES < 16) ERROR("DNS_CACHE_NAME_BYTES: 16..256 (a name is at most 255 bytes)");
+// @ts-ignore: compile-time check
+if (REASM_SLOT_BYTES > 65520 || (REASM_SLOT_BYTES & 7) != 0) ERROR("REASM_SLOT_BYTES: a multiple of 8, at most 65535 - 20 rounded up");
+// @ts-ignore: compile-time check
+if (REASM_SLOT_BYTES < ETH_MTU || REASM_SLOT_COUNT < 1) ERROR("reassembly must hold at least a datagram of one MTU");
+// @ts-ignore: compile-time check
+if (!IS_TINY && UDP_RX_RING_BYTES < REASM_SLOT_BYTES) ERROR("a UDP ring must hold the largest reassembled datagram (its 8-byte record header stands in for the UDP header)");

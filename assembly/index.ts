@@ -1,6 +1,6 @@
 // The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
 // Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
-import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROBE_COUNT, PROBE_PAYLOAD_MAX, PROFILE_ID, TCP_CONNECTION_COUNT, UDP_SOCKET_COUNT } from "./config";
+import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROBE_COUNT, PROBE_PAYLOAD_MAX, PROFILE_ID, REASM_SLOT_BYTES, REASM_SLOT_COUNT, TCP_CONNECTION_COUNT, UDP_SOCKET_COUNT } from "./config";
 import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc28j60";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
@@ -16,6 +16,7 @@ import {
 } from "./net/icmp_probe";
 import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
 import { ipv4_reset } from "./net/ipv4";
+import { ipv4_reasm_busy, ipv4_reasm_poll, REASM_MEMORY_BYTES } from "./net/ipv4_reasm";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
 import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
 import { EADDRINUSE, EINVAL } from "./socket/errno";
@@ -147,6 +148,7 @@ export function poll(now_ms: u32): u32 {
   arp_poll(now_ms);
   icmp_poll(now_ms);
   probe_poll(now_ms);
+  ipv4_reasm_poll(now_ms);
   tcp_poll(now_ms);
   const chip = nic_enc_poll(now_ms);
   run_services();
@@ -291,6 +293,7 @@ export function probe_reply_ttl(slot: i32): u32 { return probe_slot_reply_ttl(sl
 export function probe_sequence(slot: i32): u32 { return probe_slot_sequence(slot); }
 export function probe_ident(): u32 { return probe_echo_ident(); }
 export function probe_release(slot: i32): i32 { return probe_slot_release(slot); }
+
 // ---- DNS resolver (app/dns.ts), names through the io buffer ----
 
 /** Servers the resolver asks (0 = none); secondary alone is taken as the primary. */
@@ -315,6 +318,17 @@ export function dns_status(handle: i32): i32 { return dns_lookup_status(handle);
 export function dns_result_address(): u32 { return dns_result_addr(); }
 export function dns_result_ttl_s(): u32 { return dns_result_ttl(); }
 export function dns_cancel(handle: i32): i32 { return dns_lookup_cancel(handle); }
+
+// ---- IPv4 reassembly ----
+
+/** Datagrams the module reassembles at once. */
+export function reasm_slots(): i32 { return REASM_SLOT_COUNT; }
+/** Largest payload (after the IP header) one slot reassembles. */
+export function reasm_slot_bytes(): i32 { return REASM_SLOT_BYTES; }
+/** Static memory all slots take, bookkeeping included. */
+export function reasm_memory_bytes(): i32 { return REASM_MEMORY_BYTES; }
+/** Slots holding a datagram in progress (or a refused one, until it times out). */
+export function reasm_busy(): i32 { return ipv4_reasm_busy(); }
 
 // ---- Observability ----
 

@@ -1,6 +1,6 @@
-// `npm run bench`: sizes, in-process exchange rates, the ENC28J60 figures through the chip model
-// (simulated time), the TAP comparison against a raw reflector, and TCP throughput and
-// connection rates (in-process and over TAP); ends with a
+// `npm run bench`: sizes, in-process exchange rates, IPv4 reassembly rates and memory, the
+// ENC28J60 figures through the chip model (simulated time), the TAP comparison against a raw
+// reflector, and TCP throughput and connection rates (in-process and over TAP); ends with a
 // summary block to paste into an issue note. Prints figures only: no assertions (a slow
 // machine is not a failing build).
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { PROFILES, type Profile } from '../host/abi.ts';
 import { wasmPath } from '../host/runtime.ts';
 import { encBench, encReport, encSummary } from './enc28j60.ts';
 import { pingModuleOnly, pingStackWire, udpModuleOnly, udpStackWire, type Rate } from './inproc.ts';
+import { REASM_PLAN, reasmBench, reasmLine, reasmMemoryLine } from './reasm.ts';
 import { SIZE_NOTE, measureSize, sizeTable, type SizeRow } from './size.ts';
 import { tapBench, type TapRun } from './tap.ts';
 import { tcpInproc, type InprocFlow } from './tcp-inproc.ts';
@@ -24,6 +25,8 @@ const STACK_WIRE_COUNT = 100_000;
 const TCP_PROFILES: Profile[] = ['desktop', 'default'];
 const TCP_INPROC_BYTES = 100_000_000;
 const TCP_INPROC_SECONDS = 15;
+/** Datagrams reassembled per profile (about a second each on the default profile). */
+const REASM_DATAGRAMS = 100_000;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -133,6 +136,18 @@ for (const profile of PROFILES) {
 }
 report(await pingStackWire(PROFILE, STACK_WIRE_COUNT), PROFILE);
 report(await udpStackWire(PROFILE, STACK_WIRE_COUNT), PROFILE);
+
+out();
+out('== IPv4 reassembly in process: release module alone, pre-built fragments through rx(), 32 arrival orders cycled, each datagram read from a bound UDP socket');
+summary.push('IPv4 reassembly (module only, wall clock; fragments through rx() into a UDP socket, mixed orders):');
+for (const [profile, udpBytes, fragmentBytes] of REASM_PLAN) {
+  const r = await reasmBench(profile, REASM_DATAGRAMS, udpBytes, fragmentBytes);
+  const line = reasmLine(r);
+  out(line);
+  out(reasmMemoryLine(r));
+  summary.push(`  ${line.replace(/\s+\(.*\)$/, '')}`, `  ${reasmMemoryLine(r)}`);
+  for (const note of r.notes) notes.push(`reassembly [${profile}]: ${note}`);
+}
 
 out();
 out(`== In-process TCP bulk, two modules (module exports direct, frames through a FIFO, real clock), ${fmt(TCP_INPROC_BYTES / 1e6)} MB`);

@@ -136,6 +136,11 @@ export interface NetstackExports {
   /** Seconds the answer stays valid (what is left of the cached TTL for a cache hit). */
   dns_result_ttl_s(): number;
   dns_cancel(handle: number): number;
+  /** IPv4 reassembly: slots, payload bytes per slot, static bytes they take, slots in use. */
+  reasm_slots(): number;
+  reasm_slot_bytes(): number;
+  reasm_memory_bytes(): number;
+  reasm_busy(): number;
   /** Drop and traffic counters: counters() points at counter_count() u32 values. */
   counters(): number;
   counter_count(): number;

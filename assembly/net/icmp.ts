@@ -1,7 +1,7 @@
 // ICMP: answers echo requests, hands echo replies and errors to the probes (net/icmp_probe.ts), and sends errors (destination unreachable, time exceeded) (RFC 792,
 // RFC 1122 3.2.2). Errors are rate limited by a token bucket and never sent about
 // broadcast/multicast datagrams or about other ICMP errors.
-import { ICMP_ERROR_BURST, ICMP_ERROR_RATE_PER_S } from "../config";
+import { ETH_HEADER_BYTES, FRAME_BUFFER_BYTES, ICMP_ERROR_BURST, ICMP_ERROR_RATE_PER_S, VLAN_TAG_BYTES } from "../config";
 import { copy } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { pool_alloc, POOL_NONE } from "../lib/pool";
@@ -18,6 +18,8 @@ import { Delivery, ipv4_payload, route_iface, tx_ipv4 } from "./ipv4";
 
 /** An error quotes as much of the offending datagram as keeps it within 576 bytes (RFC 1812 4.3.2.3). */
 @inline const ERROR_QUOTE_MAX: i32 = 576 - IPV4_HEADER_BYTES - ICMP_HEADER_BYTES;
+/** The longest echo a transmit buffer can carry back. */
+@inline const ECHO_REPLY_MAX: i32 = FRAME_BUFFER_BYTES - ETH_HEADER_BYTES - VLAN_TAG_BYTES - IPV4_HEADER_BYTES;
 
 const error_bucket: usize = memory.data(BUCKET_BYTES, 4);
 
@@ -50,6 +52,8 @@ function rx_echo_request(ip: usize, icmp: usize, len: i32, delivery: i32): void 
   count(Counter.icmp_rx_echo_request);
   // Broadcast and multicast pings go unanswered, as Linux does by default (smurf amplification).
   if (delivery != Delivery.UNICAST) { count(Counter.icmp_rx_echo_broadcast_ignored); return; }
+  // A reassembled request can be longer than a transmit buffer holds.
+  if (len > ECHO_REPLY_MAX) { count(Counter.icmp_rx_echo_too_big); return; }
   const src = ipv4_src(ip);
   const out = route_iface(src);
   if (out < 0) { count(Counter.ipv4_tx_no_route); return; }

@@ -21,6 +21,7 @@ import { ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL } from "../wire/icmp";
 import { arp_output } from "./arp";
 import { iface_addr, iface_gateway, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, iface_owns_addr, tx_frame } from "./iface";
 import { rx_icmp, tx_icmp_error } from "./icmp";
+import { ipv4_reasm, ipv4_reasm_reset } from "./ipv4_reasm";
 import { rx_udp } from "./udp";
 import { rx_tcp } from "./tcp/input";
 
@@ -36,6 +37,7 @@ let next_ident: u32 = 0;
 
 export function ipv4_reset(): void {
   next_ident = hal_random() & 0xffff;
+  ipv4_reasm_reset();
 }
 
 /** Where the IP payload of a transmit buffer starts. */
@@ -112,8 +114,13 @@ export function rx_ipv4(iface: i32, ip: usize, len: i32): void {
   const delivery = classify(iface, dst);
   if (delivery < 0) { count(Counter.ipv4_rx_not_for_us); return; }
   if (delivery == Delivery.MULTICAST && dst != ALL_HOSTS_GROUP) { count(Counter.ipv4_rx_multicast_not_joined); return; }
-  // Reassembly arrives with the fragmentation work; until then fragments are refused.
-  if (ipv4_is_fragment(ip)) { count(Counter.ipv4_rx_fragment); return; }
+  if (!ipv4_is_fragment(ip)) { deliver(iface, ip, protocol, delivery); return; }
+  const datagram = ipv4_reasm(ip, delivery);
+  if (datagram != 0) deliver(iface, datagram, protocol, delivery);
+}
+
+/** Hands a whole datagram (as received, or reassembled) to its transport. */
+function deliver(iface: i32, ip: usize, protocol: u32, delivery: i32): void {
   const header_len = ipv4_header_len(ip);
   const total = ipv4_total_len(ip);
   const payload = ip + <usize>header_len;

@@ -73,6 +73,17 @@ export function ipv4_emit(ptr: usize, total_len: i32, ident: u32, dont_fragment:
   put16(ptr + CHECKSUM, checksum(ptr, IPV4_HEADER_BYTES));
 }
 
+/**
+ * Turns the first fragment's header at ptr into the header of the reassembled datagram: total
+ * length set, MF and offset cleared (DF kept), checksum redone.
+ */
+export function ipv4_set_reassembled(ptr: usize, total_len: i32): void {
+  put16(ptr + TOTAL_LENGTH, <u32>total_len);
+  put16(ptr + FLAGS_OFFSET, get16(ptr + FLAGS_OFFSET) & FLAG_DF);
+  put16(ptr + CHECKSUM, 0);
+  put16(ptr + CHECKSUM, checksum(ptr, ipv4_header_len(ptr)));
+}
+
 /** 224.0.0.0/4 */
 @inline export function ipv4_is_multicast(addr: u32): bool { return (addr >>> 28) == 0xe; }
 /** 240.0.0.0/4 except the limited broadcast address. */

@@ -215,3 +215,18 @@ export function parseFrame(frame: Uint8Array): ParsedFrame {
   }
   return parsed;
 }
+
+/**
+ * The IPv4 fragments (whole packets) of a datagram carrying payload, as a sender with an MTU of
+ * 20 + fragmentBytes would cut it: every fragment but the last carries fragmentBytes (a multiple of 8).
+ */
+export function ipv4Fragments(src: string, dst: string, protocol: number, payload: Uint8Array, id: number, fragmentBytes = 1480): Uint8Array[] {
+  if (fragmentBytes % 8 !== 0) throw new RangeError('fragments carry multiples of 8 bytes');
+  const fragments: Uint8Array[] = [];
+  for (let start = 0; start < payload.length; start += fragmentBytes) {
+    const end = Math.min(start + fragmentBytes, payload.length);
+    const more = end < payload.length ? 0x2000 : 0;
+    fragments.push(ipv4(src, dst, protocol, payload.subarray(start, end), { id, fragment: more | (start >> 3) }));
+  }
+  return fragments;
+}

@@ -41,7 +41,7 @@ test('30% corruption: every echo that arrives is intact, and the damage is count
   assert.ok(echoed.length > 100, `only ${echoed.length} echoes`);
   assert.ok(echoed.length < 300, 'the corruption must have cost something');
   const caught = (stack: Stack) =>
-    ['eth_rx_not_for_us', 'eth_rx_unknown_type', 'eth_rx_runt', 'ipv4_rx_bad_checksum', 'ipv4_rx_bad_version', 'ipv4_rx_bad_header_length', 'ipv4_rx_bad_total_length', 'ipv4_rx_not_for_us', 'ipv4_rx_martian_source', 'ipv4_rx_martian_destination', 'ipv4_rx_fragment', 'ipv4_rx_unknown_protocol', 'udp_rx_bad_checksum', 'udp_rx_bad_length', 'udp_rx_no_socket', 'arp_rx_bad', 'arp_rx_bad_sender', 'arp_rx_not_for_us']
+    ['eth_rx_not_for_us', 'eth_rx_unknown_type', 'eth_rx_runt', 'ipv4_rx_bad_checksum', 'ipv4_rx_bad_version', 'ipv4_rx_bad_header_length', 'ipv4_rx_bad_total_length', 'ipv4_rx_not_for_us', 'ipv4_rx_martian_source', 'ipv4_rx_martian_destination', 'ipv4_reasm_fragments', 'ipv4_rx_unknown_protocol', 'udp_rx_bad_checksum', 'udp_rx_bad_length', 'udp_rx_no_socket', 'arp_rx_bad', 'arp_rx_bad_sender', 'arp_rx_not_for_us']
       .map((name) => counter(stack, name))
       .reduce((x, y) => x + y, 0);
   assert.ok(counter(a.stack, 'udp_rx_bad_checksum') + counter(b.stack, 'udp_rx_bad_checksum') > 0);

@@ -1,7 +1,7 @@
 // The release modules allocate nothing after start-up: 1,000,000 mixed frames (ARP, ping,
-// UDP to the echo service, to a bound socket and to closed ports, broadcasts, TCP to a
-// listening and to closed ports, garbage) and socket traffic leave the memory size and the
-// heap probe exactly where they were; so do real TCP connections between two modules, and
+// UDP to the echo service, to a bound socket and to closed ports, broadcasts, IPv4 fragments
+// reassembled, refused, evicted and timed out, TCP to a listening and to closed ports, garbage)
+// and socket traffic leave the memory size and the heap probe exactly where they were; so do real TCP connections between two modules, and
 // HTTP requests to the module's server, and frames through the ENC28J60 driver and chip model.
 // Runs the module bare (no Stack, no wire) so a million frames take seconds.
 import assert from 'node:assert/strict';
@@ -20,7 +20,10 @@ import {
   ethernet,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
+  icmpEcho,
   ipv4,
+  ipv4Fragments,
+  PROTO_ICMP,
   PROTO_UDP,
   udp,
   udpFrame,
@@ -63,6 +66,30 @@ function counters(ex: NetstackExports): Record<string, number> {
   return Object.fromEntries(names.map((name, i) => [name, values[i]]));
 }
 
+/**
+ * Fragments for the reassembly path: whole datagrams in and out of order (UDP to the socket and
+ * the echo service, a ping too long to answer), duplicates, overlaps, a ping of death, and
+ * datagrams left incomplete (evicted, or timed out with time exceeded).
+ */
+function fragmentFrames(): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  const peer: Host = { mac: '02:00:00:00:00:98', ip: '192.0.2.98' };
+  const send = (packets: Uint8Array[]) => packets.forEach((p) => frames.push(ethernet(SELF.mac, peer.mac, ETHERTYPE_IPV4, p)));
+  const data = Uint8Array.from({ length: 1800 }, (_, k) => k * 3);
+  const toSocket = ipv4Fragments(peer.ip, SELF.ip, PROTO_UDP, udp(peer.ip, SELF.ip, 1, SOCKET_PORT, data), 900, 744);
+  send(toSocket);
+  const again = ipv4Fragments(peer.ip, SELF.ip, PROTO_UDP, udp(peer.ip, SELF.ip, 1, SOCKET_PORT, data), 906, 744);
+  send([again[2], again[0], again[0], again[1]]);
+  send(ipv4Fragments(peer.ip, SELF.ip, PROTO_UDP, udp(peer.ip, SELF.ip, 1, ECHO_PORT, data.subarray(0, 1000)), 901, 520).reverse());
+  send(ipv4Fragments(peer.ip, SELF.ip, PROTO_ICMP, icmpEcho(8, 1, 1, data), 902, 1480));
+  const overlapping = ipv4Fragments(peer.ip, SELF.ip, PROTO_UDP, udp(peer.ip, SELF.ip, 1, SOCKET_PORT, data), 903, 744);
+  send([overlapping[0], ipv4(peer.ip, SELF.ip, PROTO_UDP, data.subarray(0, 64), { id: 903, fragment: 0x2000 | 8 }), overlapping[1], overlapping[2]]);
+  send([ipv4(peer.ip, SELF.ip, PROTO_UDP, data.subarray(0, 64), { id: 904, fragment: 0x1fff })]);
+  // More datagrams left open than the desktop profile has slots: the oldest get evicted.
+  for (let id = 910; id < 916; id++) send([ipv4(peer.ip, SELF.ip, PROTO_UDP, data.subarray(0, 64), { id, fragment: 0x2000 })]);
+  return frames;
+}
+
 /** A few hundred distinct frames covering every receive path, plus damaged copies. */
 function frameMix(frameMax: number): Uint8Array[] {
   const random = makeRandom(0x5eed);
@@ -100,6 +127,7 @@ function frameMix(frameMax: number): Uint8Array[] {
     frames.push(tcpFrame(peer, SELF, { srcPort: port, dstPort: TCP_ECHO_PORT, seq: isn, flags: SYN, options: Uint8Array.of(1, 1, 8, 40) }));
     frames.push(tcpFrame(peer, SELF, { srcPort: port, dstPort: TCP_ECHO_PORT, seq: isn, flags: SYN | ACK | FIN | RST, options: Uint8Array.of(5, 34, 0, 0) }));
   }
+  frames.push(...fragmentFrames());
   frames.push(ethernet(SELF.mac, '02:00:00:00:00:99', ETHERTYPE_IPV4, ipv4('192.0.2.99', SELF.ip, 99, new Uint8Array(20))));
   frames.push(ethernet(SELF.mac, '02:00:00:00:00:99', ETHERTYPE_IPV4, ipv4('192.0.2.99', SELF.ip, PROTO_UDP, udp('192.0.2.99', SELF.ip, 1, 7, Uint8Array.of(1)), { fragment: 0x2000 })));
   frames.push(ethernet(SELF.mac, '02:00:00:00:00:99', 0x8100, new Uint8Array(60)));
@@ -147,6 +175,11 @@ for (const profile of PROFILES) {
         now = (now + 7) >>> 0; // timers: ARP retries and give-ups, token refills, cache expiry
         ex.poll(now);
       }
+      if (i % 100_000 === 50_000) {
+        // A quiet spell longer than the reassembly timeout: incomplete datagrams expire.
+        now = (now + 31_000) >>> 0;
+        ex.poll(now);
+      }
       if (i % 500 === 0) {
         // Let the socket ring fill in between, then drain it; send to resolved and unresolved peers.
         while (ex.udp_recvfrom(socket) >= 0);
@@ -159,7 +192,7 @@ for (const profile of PROFILES) {
     assert.equal(ex.heap_top() - second, step, 'something allocated on the heap');
     const seen = counters(ex);
     assert.equal(seen.eth_rx_frames, FRAMES);
-    for (const name of ['tcp_rx', 'tcp_tx_rst', 'tcp_rx_no_socket', 'tcp_rx_bad_header_length', 'tcp_rx_bad_option', 'tcp_rx_bad_checksum', 'arp_tx_reply', 'icmp_tx_echo_reply', 'icmp_tx_unreachable', 'udp_rx', 'udp_tx', 'arp_resolve_failed', 'ipv4_rx_bad_checksum', 'eth_rx_runt', 'eth_rx_giant']) {
+    for (const name of ['tcp_rx', 'tcp_tx_rst', 'tcp_rx_no_socket', 'tcp_rx_bad_header_length', 'tcp_rx_bad_option', 'tcp_rx_bad_checksum', 'arp_tx_reply', 'icmp_tx_echo_reply', 'icmp_tx_unreachable', 'udp_rx', 'udp_tx', 'arp_resolve_failed', 'ipv4_rx_bad_checksum', 'eth_rx_runt', 'eth_rx_giant', 'ipv4_reasm_datagrams', 'ipv4_reasm_timeouts', 'ipv4_reasm_duplicates', 'ipv4_reasm_overlaps', 'ipv4_reasm_too_long', 'ipv4_reasm_evicted', 'icmp_tx_time_exceeded']) {
       assert.ok(seen[name] > 0, `path not exercised: ${name} = ${seen[name]}`);
     }
     assert.ok(transmitted() > 0);

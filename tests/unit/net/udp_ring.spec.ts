@@ -28,6 +28,21 @@ function take_ok(len: i32, seed: u32): bool {
   return load<u32>(peer_out) == PEER_ADDR && load<u32>(peer_out, 4) == PEER_PORT + seed;
 }
 
+/**
+ * Moves the ring's head (delivering and taking filler datagrams) so that `bytes` remain before
+ * the ring's end: the wrap cases below were laid out for a 4096-byte ring.
+ */
+function leave_before_end(bytes: i32): void {
+  let remaining = UDP_RX_RING_BYTES - bytes;
+  while (remaining > 0) {
+    let piece = min(remaining, 1408);
+    if (remaining - piece > 0 && remaining - piece < RECORD) piece = remaining - RECORD;
+    deliver(piece - RECORD, 99);
+    expect<bool>(take_ok(piece - RECORD, 99)).toBe(true);
+    remaining -= piece;
+  }
+}
+
 describe("udp receive ring", () => {
   beforeEach(() => {
     net_reset(1000);
@@ -39,8 +54,8 @@ describe("udp receive ring", () => {
     for (let i = 0; i < UDP_SOCKET_COUNT; i++) udp_socket_close(i);
   });
 
-  it("is sized as the default profile says", () => {
-    expect<i32>(UDP_RX_RING_BYTES).toBe(4096);
+  it("is sized as the default profile says (an 8184-byte reassembled datagram fits)", () => {
+    expect<i32>(UDP_RX_RING_BYTES).toBe(9216);
   });
 
   it("returns datagrams in order with their sources", () => {
@@ -56,6 +71,7 @@ describe("udp receive ring", () => {
   });
 
   it("splits a record header across the ring's end and reads it back", () => {
+    leave_before_end(4096);
     // 1408 + 1408 + 1276 = 4092 bytes: 4 left before the end.
     deliver(1400, 1);
     deliver(1400, 2);
@@ -63,7 +79,6 @@ describe("udp receive ring", () => {
     expect<bool>(take_ok(1400, 1)).toBe(true);
     // Header: 4 bytes at the end, 4 at the start; payload after them.
     deliver(100, 4);
-    // 1304 bytes are left: exactly one more record of 1296 fits.
     deliver(1296, 5);
     expect<u32>(delta(Counter.udp_rx_ring_full)).toBe(0);
     expect<i32>(udp_socket_pending(socket)).toBe(4);
@@ -74,6 +89,7 @@ describe("udp receive ring", () => {
   });
 
   it("splits a payload across the ring's end and reads it back", () => {
+    leave_before_end(4096);
     // 1008 * 3 = 3024; the next header fits before the end, its payload wraps.
     deliver(1000, 1);
     deliver(1000, 2);
@@ -88,29 +104,33 @@ describe("udp receive ring", () => {
     expect<i32>(udp_socket_pending(socket)).toBe(0);
   });
 
+  // As many 1008-byte records as fit, then less than one record's room is left.
+  const FULL: u32 = <u32>(UDP_RX_RING_BYTES / 1008);
+  const LEFT: i32 = UDP_RX_RING_BYTES - <i32>FULL * 1008;
+
   it("drops a datagram that does not fit, counted, without touching queued ones", () => {
-    for (let i: u32 = 0; i < 4; i++) deliver(1000, 10 + i); // 4032 bytes
+    for (let i: u32 = 0; i < FULL; i++) deliver(1000, 10 + i);
     deliver(1000, 20);
     expect<u32>(delta(Counter.udp_rx_ring_full)).toBe(1);
-    expect<i32>(udp_socket_pending(socket)).toBe(4);
-    // 64 bytes are left: a 56-byte datagram fills the ring exactly...
-    deliver(56, 21);
-    expect<i32>(udp_socket_pending(socket)).toBe(5);
+    expect<i32>(udp_socket_pending(socket)).toBe(FULL);
+    // LEFT bytes are left: a datagram of LEFT - 8 fills the ring exactly...
+    deliver(LEFT - RECORD, 21);
+    expect<i32>(udp_socket_pending(socket)).toBe(FULL + 1);
     // ...and then not even an empty one fits.
     deliver(0, 22);
     expect<u32>(delta(Counter.udp_rx_ring_full)).toBe(2);
-    for (let i: u32 = 0; i < 4; i++) expect<bool>(take_ok(1000, 10 + i)).toBe(true);
-    expect<bool>(take_ok(56, 21)).toBe(true);
+    for (let i: u32 = 0; i < FULL; i++) expect<bool>(take_ok(1000, 10 + i)).toBe(true);
+    expect<bool>(take_ok(LEFT - RECORD, 21)).toBe(true);
     expect<i32>(udp_socket_pending(socket)).toBe(0);
   });
 
   it("accepts again once space is freed", () => {
-    for (let i: u32 = 0; i < 4; i++) deliver(1000, 10 + i);
+    for (let i: u32 = 0; i < FULL; i++) deliver(1000, 10 + i);
     deliver(1000, 20);
     expect<bool>(take_ok(1000, 10)).toBe(true);
     deliver(1000, 21);
     expect<u32>(delta(Counter.udp_rx_ring_full)).toBe(1);
-    for (let i: u32 = 1; i < 4; i++) expect<bool>(take_ok(1000, 10 + i)).toBe(true);
+    for (let i: u32 = 1; i < FULL; i++) expect<bool>(take_ok(1000, 10 + i)).toBe(true);
     expect<bool>(take_ok(1000, 21)).toBe(true);
   });
 
