@@ -94,6 +94,9 @@
 @inline export const ETH_MTU: i32 = 1500;
 @inline export const ETH_FRAME_MAX_BYTES: i32 = ETH_HEADER_BYTES + ETH_MTU;
 @inline export const ETH_TAGGED_FRAME_MAX_BYTES: i32 = ETH_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
+/** A full-size double-tagged (QinQ) frame: recognised and counted, never delivered, so the
+ *  frame buffers need not hold one (only its first 18 bytes are read). */
+@inline export const ETH_QINQ_FRAME_MAX_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
 /** Every frame buffer holds the largest tagged frame. */
 @inline export const FRAME_BUFFER_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES;
 /** Scratch buffer the host uses to pass payloads in and out (socket calls). */

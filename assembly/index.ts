@@ -9,7 +9,7 @@ import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cach
 import { clock_delay, clock_now, clock_set } from "./net/clock";
 import { rx_ethernet } from "./net/ethernet";
 import { icmp_poll, icmp_reset } from "./net/icmp";
-import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
+import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan } from "./net/iface";
 import { ipv4_reset } from "./net/ipv4";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
 import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
@@ -53,6 +53,7 @@ export function init(): void {
   for (let i = 0; i < IFACE_COUNT; i++) {
     iface_set_up(i, false);
     iface_set_addr(i, 0, 0, 0);
+    iface_set_vlan_id(i, 0);
   }
 }
 init();
@@ -91,6 +92,24 @@ export function iface_up(iface: i32): i32 {
   // Without carrier the announcement waits for the link (net/nic_enc28j60.ts).
   if (iface_addr(iface) != 0 && nic_status(iface) == 1) arp_announce(iface);
   return 0;
+}
+
+// ---- 802.1Q ----
+
+/**
+ * Binds iface to VLAN vid (1..4094; 0 = untagged, the default): it then accepts only frames
+ * tagged vid and tags every frame it sends. QinQ frames are counted (eth_rx_qinq), never taken.
+ */
+export function iface_set_vlan(iface: i32, vid: i32): i32 {
+  if (!iface_valid(iface) || vid < 0 || vid > 4094) return EINVAL;
+  // Neighbours learnt on the old VLAN are not reachable on the new one.
+  if (<u32>vid != iface_vlan(iface)) arp_flush_iface(iface);
+  iface_set_vlan_id(iface, <u32>vid);
+  return 0;
+}
+
+export function iface_get_vlan(iface: i32): i32 {
+  return iface_valid(iface) ? <i32>iface_vlan(iface) : EINVAL;
 }
 
 // ---- Drivers ----
