@@ -66,6 +66,15 @@
 /** ICMP error token bucket: tokens per second and burst (RFC 1812 4.3.2.8 style limit). */
 @inline export const ICMP_ERROR_RATE_PER_S: u32 = 10;
 @inline export const ICMP_ERROR_BURST: u32 = 10;
+// IGMPv2 host side (RFC 2236).
+/** Multicast group memberships, all interfaces together (224.0.0.1 is implicit, never listed);
+ *  a join beyond this is refused with ENOBUFS. */
+@inline export const IGMP_GROUP_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 32 : 8;
+/** Delay bound before the repeat of a join's unsolicited report (RFC 2236 8.10). */
+@inline export const IGMP_UNSOLICITED_REPORT_INTERVAL_MS: u32 = 10_000;
+/** After an IGMPv1 query, v1 reports and no leaves for this long (RFC 2236 8.11). */
+@inline export const IGMP_V1_ROUTER_PRESENT_MS: u32 = 400_000;
+
 /** Longest the host may sleep between polls when nothing is pending. */
 @inline export const POLL_IDLE_MS: u32 = 1_000;
 

@@ -9,11 +9,12 @@ import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cach
 import { clock_delay, clock_now, clock_set } from "./net/clock";
 import { rx_ethernet } from "./net/ethernet";
 import { icmp_poll, icmp_reset } from "./net/icmp";
+import { igmp_filter_refresh, igmp_join as igmp_join_group, igmp_leave as igmp_leave_group, igmp_poll, igmp_reset } from "./net/igmp";
 import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan } from "./net/iface";
-import { ipv4_reset } from "./net/ipv4";
+import { ipv4_reset, ALL_HOSTS_GROUP } from "./net/ipv4";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
 import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
-import { EADDRINUSE, EINVAL } from "./socket/errno";
+import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, ENOBUFS } from "./socket/errno";
 import {
   udp_socket_bind, udp_socket_close, udp_socket_open, udp_socket_pending, udp_socket_port,
   udp_socket_recvfrom, udp_socket_sendto,
@@ -32,7 +33,7 @@ import {
 } from "./socket/tcp";
 
 /** Bumped whenever an export or import changes meaning. */
-const ABI_VERSION: u32 = 2;
+const ABI_VERSION: u32 = 3;
 
 const io: usize = memory.data(IO_BUFFER_BYTES, 8);
 const peer: usize = memory.data(8, 4);
@@ -47,6 +48,7 @@ export function init(): void {
   arp_reset();
   ipv4_reset();
   icmp_reset(clock_now());
+  igmp_reset();
   tcp_reset(clock_now());
   tcp_services_reset();
   http_reset();
@@ -112,6 +114,27 @@ export function iface_get_vlan(iface: i32): i32 {
   return iface_valid(iface) ? <i32>iface_vlan(iface) : EINVAL;
 }
 
+// ---- Multicast (IGMPv2, net/igmp.ts) ----
+
+/**
+ * Joins group on iface: reported to routers (IGMPv2), received by the stack, passed by the NIC's
+ * filter. Memberships are reference-counted (one leave per join); UDP sockets bound to the
+ * wildcard address or to the group receive its datagrams on their port. 224.0.0.1 is always
+ * joined. EINVAL for a non-multicast group, ENOBUFS when the group table is full.
+ */
+export function igmp_join(iface: i32, group: u32): i32 {
+  if (!iface_valid(iface) || !ipv4_is_multicast(group)) return EINVAL;
+  if (group == ALL_HOSTS_GROUP) return 0;
+  return igmp_join_group(iface, group) ? 0 : ENOBUFS;
+}
+
+/** Drops one reference to a membership; the last one sends a leave. EADDRNOTAVAIL if none. */
+export function igmp_leave(iface: i32, group: u32): i32 {
+  if (!iface_valid(iface) || !ipv4_is_multicast(group)) return EINVAL;
+  if (group == ALL_HOSTS_GROUP) return 0;
+  return igmp_leave_group(iface, group) ? 0 : EADDRNOTAVAIL;
+}
+
 // ---- Drivers ----
 
 /**
@@ -127,6 +150,7 @@ export function nic_attach_enc28j60(iface: i32, flags: i32): i32 {
   const owner = nic_enc_iface();
   if (owner >= 0 && owner != iface) return EADDRINUSE;
   nic_enc_attach(iface, flags);
+  igmp_filter_refresh(iface);
   return 0;
 }
 
@@ -154,6 +178,7 @@ export function poll(now_ms: u32): u32 {
   clock_set(now_ms);
   arp_poll(now_ms);
   icmp_poll(now_ms);
+  igmp_poll(now_ms);
   tcp_poll(now_ms);
   const chip = nic_enc_poll(now_ms);
   run_services();

@@ -7,7 +7,7 @@
 // - Calls that can fail return a negative error code (see Errno); >= 0 is success.
 // - Payloads cross the boundary through the module's io buffer (io_buffer()).
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Exports of build/netstack-<profile>.wasm. */
 export interface NetstackExports {
