@@ -44,6 +44,10 @@ export interface UpOptions {
   seed?: number;
   /** Allows a TAP in the initial network namespace (off: we refuse to touch the host's network). */
   allowRootNetns: boolean;
+  /** 802.1Q VLAN ID the stack's interface is bound to (1..4094). */
+  vlan?: number;
+  /** Multicast groups joined (IGMPv2) once the interface is up. */
+  join: string[];
 }
 
 export type Command = { name: 'help' } | { name: 'demo' } | { name: 'up'; options: UpOptions };
@@ -70,6 +74,8 @@ const UP_OPTIONS = {
   delay: { type: 'string' },
   seed: { type: 'string' },
   'allow-root-netns': { type: 'boolean' },
+  vlan: { type: 'string' },
+  join: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,7 +94,7 @@ export function parseCommand(argv: string[]): Command {
 }
 
 function parseUp(argv: string[]): Command {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, options: UP_OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
@@ -128,6 +134,11 @@ function parseUp(argv: string[]): Command {
   if (spidev && (pcap !== undefined || text('host-ip') !== undefined)) {
     throw new UsageError(`${pcap !== undefined ? '--pcap' : '--host-ip'} needs a TAP; not with --nic enc28j60-spidev`);
   }
+  const join = (values.join as string[] | undefined) ?? [];
+  for (const group of join) {
+    check(() => parseIpv4(group), '--join');
+    if (parseIpv4(group) >>> 28 !== 0xe) throw new UsageError(`--join "${group}": not a multicast group (224.0.0.0/4)`);
+  }
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
   return {
@@ -143,6 +154,8 @@ function parseUp(argv: string[]): Command {
       delayMs: number(text('delay'), '--delay', 0, 60_000, true) ?? 0,
       seed: number(text('seed'), '--seed', 0, 0xffffffff, true),
       allowRootNetns: values['allow-root-netns'] === true,
+      vlan: number(text('vlan'), '--vlan', 1, 4094, true),
+      join,
     },
   };
 }
@@ -192,6 +205,8 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   if (options.delayMs) add('--delay', options.delayMs);
   add('--seed', options.seed);
   if (options.allowRootNetns) args.push('--allow-root-netns');
+  add('--vlan', options.vlan);
+  for (const group of options.join) add('--join', group);
   return args;
 }
 
@@ -231,6 +246,10 @@ Options for up:
   --delay MS               delay every frame by MS milliseconds
   --seed N                 seed for the stack's randomness, the MAC and the impairments
   --allow-root-netns       allow a TAP in the initial network namespace (refused by default)
+  --vlan VID               bind the interface to 802.1Q VLAN VID (1..4094): frames are sent
+                           tagged, untagged and other VLANs' frames are dropped
+  --join GROUP             join multicast GROUP (IGMPv2; repeatable): UDP services and
+                           sockets receive datagrams sent to it
 
 Prints "netstack: up <tap or spi> <ip> <mac>" when ready (with an ENC28J60: once the chip
 is set up); stops on SIGINT or SIGTERM.

@@ -118,6 +118,8 @@ export class Stack {
   private running = false;
   private nextPollAt = 0;
   private counterNames: string[] | null = null;
+  /** Each interface's configured address (host order), for lookups by address. */
+  private readonly addrs: number[] = [];
   /** Called after every poll and every received frame, so socket layers can read their queues. */
   readonly afterPoll: Set<() => void> = new Set();
 
@@ -202,6 +204,32 @@ export class Stack {
     const { addr, prefix } = parseCidr(config.ip);
     const gateway = config.gateway ? parseIpv4(config.gateway) : 0;
     this.check(this.exports.iface_set_ipv4(iface, addr, prefix, gateway), 'iface_set_ipv4');
+    this.addrs[iface] = addr;
+  }
+
+  /** The interface configured with this address, or -1. */
+  ifaceByAddress(address: string): number {
+    const addr = parseIpv4(address);
+    return this.addrs.indexOf(addr);
+  }
+
+  /** 802.1Q: the interface sends and accepts only frames tagged vid (1..4094); 0 = untagged. */
+  setVlan(iface: number, vid: number): void {
+    this.checkIface(iface);
+    if (!Number.isInteger(vid) || vid < 0 || vid > 4094) throw new RangeError(`VLAN ID ${vid} is not 0..4094`);
+    this.check(this.exports.iface_set_vlan(iface, vid), 'iface_set_vlan');
+  }
+
+  /** IGMPv2: joins group on iface (reference-counted; one leaveGroup per joinGroup). */
+  joinGroup(iface: number, group: string): void {
+    this.checkIface(iface);
+    this.check(this.exports.igmp_join(iface, parseIpv4(group)), 'igmp_join');
+    this.schedule(0);
+  }
+
+  leaveGroup(iface: number, group: string): void {
+    this.checkIface(iface);
+    this.check(this.exports.igmp_leave(iface, parseIpv4(group)), 'igmp_leave');
   }
 
   /** Brings the interface up (the module announces itself with a gratuitous ARP). */
