@@ -103,11 +103,11 @@
 @inline export const ETH_MTU: i32 = 1500;
 @inline export const ETH_FRAME_MAX_BYTES: i32 = ETH_HEADER_BYTES + ETH_MTU;
 @inline export const ETH_TAGGED_FRAME_MAX_BYTES: i32 = ETH_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
-/** A full-size double-tagged (QinQ) frame: recognised and counted, never delivered, so the
- *  frame buffers need not hold one (only its first 18 bytes are read). */
+/** A full-size double-tagged (QinQ, 802.1ad) frame: recognised and counted, never delivered. */
 @inline export const ETH_QINQ_FRAME_MAX_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
-/** Every frame buffer holds the largest tagged frame. */
-@inline export const FRAME_BUFFER_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES;
+/** Every frame buffer holds the largest double-tagged frame, so anything longer is a giant
+ *  before it is read (rx() is told len > frame_max() for those). */
+@inline export const FRAME_BUFFER_BYTES: i32 = ETH_QINQ_FRAME_MAX_BYTES;
 /** Scratch buffer the host uses to pass payloads in and out (socket calls). */
 @inline export const IO_BUFFER_BYTES: i32 = IS_TINY ? ETH_MTU - 28 : IS_DESKTOP ? 65536 : 8192;
 

@@ -29,8 +29,8 @@ function vlan_reason(iface: i32, vid: i32): Counter {
  * One received frame (no FCS). len may exceed what the buffer holds: then it is a giant.
  * QinQ (an outer 802.1ad S-tag, or two stacked 802.1Q tags) is recognised and dropped with
  * eth_rx_qinq whatever the binding: a host terminates at most one tag, and the S-tag belongs
- * to the provider's bridges. Only the first tag is read, so a full-size double-tagged frame
- * (ETH_QINQ_FRAME_MAX_BYTES) is counted as QinQ, not as a giant, though no buffer holds it.
+ * to the provider's bridges. Frames up to ETH_QINQ_FRAME_MAX_BYTES (= FRAME_BUFFER_BYTES) are
+ * read; the size limit of each kind (untagged, tagged, QinQ) is applied once the tags are known.
  */
 export function rx_ethernet(iface: i32, frame: usize, len: i32): void {
   count(Counter.eth_rx_frames);
