@@ -33,6 +33,10 @@ describe('netstack command line', { skip }, () => {
     ['SPI clock above 20 MHz', ['up', '--nic', 'enc28j60-sim', '--tap', 't0', '--spi-hz', '25000000', '--ip', '192.0.2.2/24']],
     ['--spi-hz on a TAP', ['up', '--tap', 't0', '--spi-hz', '8000000', '--ip', '192.0.2.2/24']],
     ['--full-duplex on a TAP', ['up', '--tap', 't0', '--full-duplex', '--ip', '192.0.2.2/24']],
+    ['VLAN ID 4095 (reserved)', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '4095']],
+    ['VLAN ID 0', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '0']],
+    ['--join of a unicast address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--join', '192.0.2.9']],
+    ['--join of a bad address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--join', '239.1.2']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {
@@ -50,5 +54,7 @@ describe('netstack command line', { skip }, () => {
     assert.match(result.stdout, /--netns NAME/);
     assert.match(result.stdout, /--nic KIND/);
     assert.match(result.stdout, /--spi PATH/);
+    assert.match(result.stdout, /--vlan VID/);
+    assert.match(result.stdout, /--join GROUP/);
   });
 });
