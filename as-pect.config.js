@@ -137,6 +137,8 @@ export default {
     let txCount = 0;
     let txLen = 0;
     let randomState = 0x12345678;
+    let randomForced = null; // test.random_next(v): the next hal.random() returns v
+
     const enc = createEncMock(() => instance.exports.memory.buffer);
     const imports = {
       hal: {
@@ -151,6 +153,7 @@ export default {
         },
         log() {},
         random() {
+          if (randomForced !== null) { const v = randomForced; randomForced = null; return v | 0; }
           randomState ^= randomState << 13;
           randomState ^= randomState >>> 17;
           randomState ^= randomState << 5;
@@ -167,6 +170,7 @@ export default {
         },
         tx_count: () => txCount,
         tx_len: () => txLen,
+        random_next(v) { randomForced = v >>> 0; },
       },
     };
     instance = await instantiate(binary, createImports(imports));

@@ -82,6 +82,15 @@
 /** ICMP error token bucket: tokens per second and burst (RFC 1812 4.3.2.8 style limit). */
 @inline export const ICMP_ERROR_RATE_PER_S: u32 = 10;
 @inline export const ICMP_ERROR_BURST: u32 = 10;
+// IGMPv2 host side (RFC 2236).
+/** Multicast group memberships, all interfaces together (224.0.0.1 is implicit, never listed);
+ *  a join beyond this is refused with ENOBUFS. */
+@inline export const IGMP_GROUP_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 32 : 8;
+/** Delay bound before the repeat of a join's unsolicited report (RFC 2236 8.10). */
+@inline export const IGMP_UNSOLICITED_REPORT_INTERVAL_MS: u32 = 10_000;
+/** After an IGMPv1 query, v1 reports and no leaves for this long (RFC 2236 8.11). */
+@inline export const IGMP_V1_ROUTER_PRESENT_MS: u32 = 400_000;
+
 /** Longest the host may sleep between polls when nothing is pending. */
 @inline export const POLL_IDLE_MS: u32 = 1_000;
 
@@ -128,8 +137,11 @@
 @inline export const ETH_MTU: i32 = 1500;
 @inline export const ETH_FRAME_MAX_BYTES: i32 = ETH_HEADER_BYTES + ETH_MTU;
 @inline export const ETH_TAGGED_FRAME_MAX_BYTES: i32 = ETH_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
-/** Every frame buffer holds the largest tagged frame. */
-@inline export const FRAME_BUFFER_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES;
+/** A full-size double-tagged (QinQ, 802.1ad) frame: recognised and counted, never delivered. */
+@inline export const ETH_QINQ_FRAME_MAX_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
+/** Every frame buffer holds the largest double-tagged frame, so anything longer is a giant
+ *  before it is read (rx() is told len > frame_max() for those). */
+@inline export const FRAME_BUFFER_BYTES: i32 = ETH_QINQ_FRAME_MAX_BYTES;
 /** Scratch buffer the host uses to pass payloads in and out (socket calls). */
 @inline export const IO_BUFFER_BYTES: i32 = IS_TINY ? ETH_MTU - 28 : IS_DESKTOP ? 65536 : 8192;
 

@@ -14,12 +14,13 @@ import {
   probe_release as probe_slot_release, probe_reply_ttl as probe_slot_reply_ttl, probe_reset, probe_rtt as probe_slot_rtt,
   probe_send as probe_echo_send, probe_sequence as probe_slot_sequence, probe_state as probe_slot_state,
 } from "./net/icmp_probe";
-import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_valid } from "./net/iface";
-import { ipv4_reset } from "./net/ipv4";
 import { ipv4_reasm_busy, ipv4_reasm_poll, REASM_MEMORY_BYTES } from "./net/ipv4_reasm";
+import { igmp_filter_refresh, igmp_join as igmp_join_group, igmp_leave as igmp_leave_group, igmp_poll, igmp_reset } from "./net/igmp";
+import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan } from "./net/iface";
+import { ipv4_reset, ALL_HOSTS_GROUP } from "./net/ipv4";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
 import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
-import { EADDRINUSE, EINVAL } from "./socket/errno";
+import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, ENOBUFS } from "./socket/errno";
 import {
   udp_socket_bind, udp_socket_close, udp_socket_open, udp_socket_pending, udp_socket_port,
   udp_socket_recvfrom, udp_socket_sendto,
@@ -58,6 +59,7 @@ export function init(): void {
   ipv4_reset();
   icmp_reset(clock_now());
   probe_reset();
+  igmp_reset();
   tcp_reset(clock_now());
   tcp_services_reset();
   http_reset();
@@ -65,6 +67,7 @@ export function init(): void {
   for (let i = 0; i < IFACE_COUNT; i++) {
     iface_set_up(i, false);
     iface_set_addr(i, 0, 0, 0);
+    iface_set_vlan_id(i, 0);
   }
 }
 init();
@@ -105,6 +108,45 @@ export function iface_up(iface: i32): i32 {
   return 0;
 }
 
+// ---- 802.1Q ----
+
+/**
+ * Binds iface to VLAN vid (1..4094; 0 = untagged, the default): it then accepts only frames
+ * tagged vid and tags every frame it sends. QinQ frames are counted (eth_rx_qinq), never taken.
+ */
+export function iface_set_vlan(iface: i32, vid: i32): i32 {
+  if (!iface_valid(iface) || vid < 0 || vid > 4094) return EINVAL;
+  // Neighbours learnt on the old VLAN are not reachable on the new one.
+  if (<u32>vid != iface_vlan(iface)) arp_flush_iface(iface);
+  iface_set_vlan_id(iface, <u32>vid);
+  return 0;
+}
+
+export function iface_get_vlan(iface: i32): i32 {
+  return iface_valid(iface) ? <i32>iface_vlan(iface) : EINVAL;
+}
+
+// ---- Multicast (IGMPv2, net/igmp.ts) ----
+
+/**
+ * Joins group on iface: reported to routers (IGMPv2), received by the stack, passed by the NIC's
+ * filter. Memberships are reference-counted (one leave per join); UDP sockets bound to the
+ * wildcard address or to the group receive its datagrams on their port. 224.0.0.1 is always
+ * joined. EINVAL for a non-multicast group, ENOBUFS when the group table is full.
+ */
+export function igmp_join(iface: i32, group: u32): i32 {
+  if (!iface_valid(iface) || !ipv4_is_multicast(group)) return EINVAL;
+  if (group == ALL_HOSTS_GROUP) return 0;
+  return igmp_join_group(iface, group) ? 0 : ENOBUFS;
+}
+
+/** Drops one reference to a membership; the last one sends a leave. EADDRNOTAVAIL if none. */
+export function igmp_leave(iface: i32, group: u32): i32 {
+  if (!iface_valid(iface) || !ipv4_is_multicast(group)) return EINVAL;
+  if (group == ALL_HOSTS_GROUP) return 0;
+  return igmp_leave_group(iface, group) ? 0 : EADDRNOTAVAIL;
+}
+
 // ---- Drivers ----
 
 /**
@@ -120,6 +162,7 @@ export function nic_attach_enc28j60(iface: i32, flags: i32): i32 {
   const owner = nic_enc_iface();
   if (owner >= 0 && owner != iface) return EADDRINUSE;
   nic_enc_attach(iface, flags);
+  igmp_filter_refresh(iface);
   return 0;
 }
 
@@ -149,6 +192,7 @@ export function poll(now_ms: u32): u32 {
   icmp_poll(now_ms);
   probe_poll(now_ms);
   ipv4_reasm_poll(now_ms);
+  igmp_poll(now_ms);
   tcp_poll(now_ms);
   const chip = nic_enc_poll(now_ms);
   run_services();

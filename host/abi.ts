@@ -157,6 +157,13 @@ export interface NetstackExports {
   arp_row_addr(): number;
   arp_row_mac_hi(): number;
   arp_row_mac_lo(): number;
+  /** 802.1Q: bind iface to VLAN vid (1..4094; 0 = untagged). EINVAL otherwise. */
+  iface_set_vlan(iface: number, vid: number): number;
+  iface_get_vlan(iface: number): number;
+  /** IGMPv2 membership of iface in group, reference-counted (EINVAL, ENOBUFS when full). */
+  igmp_join(iface: number, group: number): number;
+  /** Drops one reference; the last sends a leave. EADDRNOTAVAIL when not a member. */
+  igmp_leave(iface: number, group: number): number;
   /** Heap probe for the no-allocation test: each call advances a fixed step unless something else allocated. */
   heap_top(): number;
 }
@@ -217,6 +224,7 @@ export const Errno = {
   EPIPE: -32,
   EOPNOTSUPP: -95,
   EADDRINUSE: -98,
+  EADDRNOTAVAIL: -99,
   ENETDOWN: -100,
   ENETUNREACH: -101,
   ECONNRESET: -104,

@@ -42,6 +42,7 @@ const DESCRIPTIONS: Record<string, string> = {
   ENETDOWN: 'the interface is down',
   ENETUNREACH: 'no route to the destination',
   ENOBUFS: 'no transmit buffer free (pool or ARP queue full); try again later',
+  EADDRNOTAVAIL: 'not a member of that group',
 };
 
 export interface NetstackError extends Error {
@@ -74,6 +75,8 @@ export class UdpSocket extends EventEmitter {
   private state: 'new' | 'bound' | 'closed' = 'new';
   private localAddress = '0.0.0.0';
   private readonly drainHook = () => this.drain();
+  /** Groups this socket joined, as "iface/group" (the module counts references per interface). */
+  private readonly memberships = new Set<string>();
 
   constructor(private readonly stack: Stack) {
     super();
@@ -107,9 +110,36 @@ export class UdpSocket extends EventEmitter {
     return { address: this.localAddress, family: 'IPv4', port: this.stack.exports.udp_local_port(this.handle) };
   }
 
+  /**
+   * Like dgram's addMembership: the stack joins the group (IGMPv2) on the interface whose
+   * address is multicastInterface (default: interface 0), and this socket, bound to the
+   * wildcard address or the group, receives its datagrams on its port. Throws like Node.
+   */
+  addMembership(multicastAddress: string, multicastInterface?: string): void {
+    const [iface, group] = this.membership(multicastAddress, multicastInterface);
+    const key = `${iface}/${group}`;
+    if (this.memberships.has(key)) throw moduleError(Errno.EADDRINUSE, 'addMembership', multicastAddress);
+    const code = this.stack.exports.igmp_join(iface, group);
+    if (code < 0) throw moduleError(code, 'addMembership', multicastAddress);
+    this.memberships.add(key);
+  }
+
+  /** Like dgram's dropMembership: the last socket to drop a group makes the stack leave it. */
+  dropMembership(multicastAddress: string, multicastInterface?: string): void {
+    const [iface, group] = this.membership(multicastAddress, multicastInterface);
+    const key = `${iface}/${group}`;
+    if (!this.memberships.delete(key)) throw moduleError(Errno.EADDRNOTAVAIL, 'dropMembership', multicastAddress);
+    this.stack.exports.igmp_leave(iface, group);
+  }
+
   close(callback?: () => void): this {
     if (this.state === 'closed') throw usageError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
     if (callback) this.once('close', callback);
+    for (const key of this.memberships) {
+      const [iface, group] = key.split('/').map(Number);
+      this.stack.exports.igmp_leave(iface, group);
+    }
+    this.memberships.clear();
     this.stack.afterPoll.delete(this.drainHook);
     if (this.handle >= 0) this.stack.exports.udp_close(this.handle);
     this.handle = -1;
@@ -126,6 +156,14 @@ export class UdpSocket extends EventEmitter {
 
   unref(): this {
     return this;
+  }
+
+  private membership(multicastAddress: string, multicastInterface?: string): [number, number] {
+    if (this.state === 'closed') throw usageError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    const group = parseIpv4(multicastAddress);
+    const iface = multicastInterface === undefined ? 0 : this.stack.ifaceByAddress(multicastInterface);
+    if (iface < 0) throw moduleError(Errno.EADDRNOTAVAIL, 'addMembership', multicastInterface);
+    return [iface, group];
   }
 
   /** Opens and binds the module socket; returns the error to report, or null. */

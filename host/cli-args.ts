@@ -57,6 +57,10 @@ export interface UpOptions {
   traceroute?: string;
   /** Probes for --ping. */
   count?: number;
+  /** 802.1Q VLAN ID the stack's interface is bound to (1..4094). */
+  vlan?: number;
+  /** Multicast groups joined (IGMPv2) once the interface is up. */
+  join: string[];
 }
 
 /** Which running stack a client command talks to: an explicit socket, or the one of a TAP. */
@@ -124,6 +128,8 @@ const UP_OPTIONS = {
   ping: { type: 'string' },
   traceroute: { type: 'string' },
   count: { type: 'string', short: 'c' },
+  vlan: { type: 'string' },
+  join: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -305,6 +311,11 @@ function parseUp(argv: string[]): Command {
     }
   }
   if (resolve.length && !dns.length) throw new UsageError('--resolve needs --dns SERVER');
+  const join = (values.join as string[] | undefined) ?? [];
+  for (const group of join) {
+    check(() => parseIpv4(group), '--join');
+    if (parseIpv4(group) >>> 28 !== 0xe) throw new UsageError(`--join "${group}": not a multicast group (224.0.0.0/4)`);
+  }
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
   return {
@@ -324,6 +335,8 @@ function parseUp(argv: string[]): Command {
       allowRootNetns: values['allow-root-netns'] === true,
       control, ping, traceroute,
       count: number(text('count'), '--count', 1, PING_COUNT_MAX, true),
+      vlan: number(text('vlan'), '--vlan', 1, 4094, true),
+      join,
     },
   };
 }
@@ -375,6 +388,8 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   for (const server of options.dns) add('--dns', server);
   for (const name of options.resolve) add('--resolve', name);
   if (options.allowRootNetns) args.push('--allow-root-netns');
+  add('--vlan', options.vlan);
+  for (const group of options.join) add('--join', group);
   add('--control', options.control);
   add('--ping', options.ping);
   add('--traceroute', options.traceroute);
@@ -432,6 +447,10 @@ Options for up:
                            results and exit: 0 if anything answered, else 1
   --traceroute ADDR        once up, trace the route to ADDR, print it and exit: 0 if ADDR
                            was reached, else 1
+  --vlan VID               bind the interface to 802.1Q VLAN VID (1..4094): frames are sent
+                           tagged, untagged and other VLANs' frames are dropped
+  --join GROUP             join multicast GROUP (IGMPv2; repeatable): UDP services and
+                           sockets receive datagrams sent to it
 
 ping, traceroute and show ask a running "up" through its control socket (--control PATH,
 or the default path of --tap NAME). ping: -c count (4), -s data bytes (56; at most one frame

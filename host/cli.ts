@@ -38,7 +38,7 @@ const CHIP_READY_MS = 2_000;
 
 const DEMO: UpOptions = {
   nic: 'tap', spiHz: 20_000_000, fullDuplex: false, tap: 'ns0', ip: '192.0.2.2/24', hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
-  http: true, profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, dns: [], resolve: [], allowRootNetns: false,
+  http: true, profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, dns: [], resolve: [], allowRootNetns: false, join: [],
 };
 
 const DEMO_HINTS = `Try, in another terminal (as root):
@@ -188,6 +188,7 @@ async function upHere(options: UpOptions): Promise<number> {
     stack = await Stack.load({ profile: options.profile, seed, spi: chip ? new Enc28j60Bus(chip) : undefined });
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
     stack.configure(0, { mac, ip: options.ip, gateway: options.gateway });
+    if (options.vlan) stack.setVlan(0, options.vlan);
     if (chip) stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex, interrupt: true });
     else stack.attach(0, nic);
     // The kernel side must be up before the stack's gratuitous ARP, or write() fails.
@@ -199,6 +200,8 @@ async function upHere(options: UpOptions): Promise<number> {
     stack.up(0);
     control = await listenControl(stack, { stack, ifaceName: () => options.tap }, upControlPath(options));
     const chipLine = chip ? `netstack: ENC28J60 model on the TAP, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
+    // After the chip is ready, so the first reports reach the wire.
+    for (const group of options.join) stack.joinGroup(0, group);
     process.stdout.write(`netstack: up ${options.tap} ${options.ip} ${mac}\n${chipLine}`);
     if (process.env[DEMO_ENV]) process.stdout.write(`${DEMO_HINTS}\n`);
     void resolveNames(stack, options.resolve);
@@ -239,6 +242,7 @@ async function upSpidev(options: UpOptions): Promise<number> {
     stack = await Stack.load({ profile: options.profile, seed, spi: bus });
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
     stack.configure(0, { mac, ip: options.ip, gateway: options.gateway });
+    if (options.vlan) stack.setVlan(0, options.vlan);
     stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
     startServices(stack, options);
     stack.setDnsServers(options.dns);
@@ -246,6 +250,7 @@ async function upSpidev(options: UpOptions): Promise<number> {
     stack.up(0);
     control = await listenControl(stack, { stack, ifaceName: () => basename(options.spi!) }, upControlPath(options));
     const chipLine = `netstack: ENC28J60 on ${options.spi}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n`;
+    for (const group of options.join) stack.joinGroup(0, group);
     process.stdout.write(`netstack: up ${options.spi} ${options.ip} ${mac}\n${chipLine}`);
     void resolveNames(stack, options.resolve);
   } catch (error) {

@@ -251,6 +251,31 @@ export class Stack {
     return this.configs.flatMap((config, iface) => (config ? [{ iface, ...config }] : []));
   }
 
+  /** The interface configured with this address, or -1. */
+  ifaceByAddress(address: string): number {
+    const addr = parseIpv4(address);
+    return this.configs.findIndex((config) => config !== null && parseCidr(config.ip).addr === addr);
+  }
+
+  /** 802.1Q: the interface sends and accepts only frames tagged vid (1..4094); 0 = untagged. */
+  setVlan(iface: number, vid: number): void {
+    this.checkIface(iface);
+    if (!Number.isInteger(vid) || vid < 0 || vid > 4094) throw new RangeError(`VLAN ID ${vid} is not 0..4094`);
+    this.check(this.exports.iface_set_vlan(iface, vid), 'iface_set_vlan');
+  }
+
+  /** IGMPv2: joins group on iface (reference-counted; one leaveGroup per joinGroup). */
+  joinGroup(iface: number, group: string): void {
+    this.checkIface(iface);
+    this.check(this.exports.igmp_join(iface, parseIpv4(group)), 'igmp_join');
+    this.schedule(0);
+  }
+
+  leaveGroup(iface: number, group: string): void {
+    this.checkIface(iface);
+    this.check(this.exports.igmp_leave(iface, parseIpv4(group)), 'igmp_leave');
+  }
+
   /** Brings the interface up (the module announces itself with a gratuitous ARP). */
   up(iface: number): void {
     this.exports.poll(this.clock.now() >>> 0);

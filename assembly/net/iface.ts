@@ -1,10 +1,15 @@
 // Interface table: address configuration and link state per interface, and the one place
 // frames leave the module (tx_frame pads them and hands them to the driver, net/nic.ts).
 //
-//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up
-import { IFACE_COUNT, ETH_FRAME_MIN_BYTES } from "../config";
-import { fill } from "../lib/bytes";
+//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up | vlan
+//
+// 802.1Q: an interface bound to a VLAN ID (1..4094) receives only frames tagged with it and
+// sends every frame tagged with it; tx_frame inserts the tag, so every frame handed to it must
+// have VLAN_TAG_BYTES of headroom before its first byte.
+import { IFACE_COUNT, ETH_FRAME_MIN_BYTES, VLAN_TAG_BYTES } from "../config";
+import { copy, fill } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
+import { vlan_emit, ETH_TYPE } from "../wire/ethernet";
 import { ipv4_mask, IPV4_BROADCAST } from "../wire/ipv4";
 import { nic_send } from "./nic";
 
@@ -14,6 +19,8 @@ const prefixes = new StaticArray<i32>(IFACE_COUNT);
 const masks = new StaticArray<u32>(IFACE_COUNT);
 const gateways = new StaticArray<u32>(IFACE_COUNT);
 const up = new StaticArray<bool>(IFACE_COUNT);
+/** 0 untagged; otherwise the VLAN ID every frame carries. */
+const vlans = new StaticArray<u32>(IFACE_COUNT);
 
 @inline export function iface_valid(iface: i32): bool {
   return iface >= 0 && iface < IFACE_COUNT;
@@ -27,6 +34,12 @@ const up = new StaticArray<bool>(IFACE_COUNT);
 @inline export function iface_mask(iface: i32): u32 { return unchecked(masks[iface]); }
 @inline export function iface_gateway(iface: i32): u32 { return unchecked(gateways[iface]); }
 @inline export function iface_is_up(iface: i32): bool { return unchecked(up[iface]); }
+@inline export function iface_vlan(iface: i32): u32 { return unchecked(vlans[iface]); }
+
+/** vid 0 = untagged, 1..4094 (0xfff is reserved, 802.1Q 9.6); the caller has checked it. */
+export function iface_set_vlan_id(iface: i32, vid: u32): void {
+  unchecked((vlans[iface] = vid));
+}
 
 /** A MAC has been set (iface_set_mac refuses all-zero addresses). */
 export function iface_has_mac(iface: i32): bool {
@@ -74,11 +87,21 @@ export function iface_owns_addr(addr: u32): bool {
   return false;
 }
 
-/** Pads to the minimum frame size and hands the frame to the interface's driver. */
+/**
+ * Pads to the minimum frame size, tags it with the interface's VLAN (moving the addresses
+ * into the VLAN_TAG_BYTES of headroom before frame) and hands it to the interface's driver.
+ */
 export function tx_frame(iface: i32, frame: usize, len: i32): void {
   if (len < ETH_FRAME_MIN_BYTES) {
     fill(frame + <usize>len, 0, ETH_FRAME_MIN_BYTES - len);
     len = ETH_FRAME_MIN_BYTES;
+  }
+  const vid = iface_vlan(iface);
+  if (vid != 0) {
+    frame -= <usize>VLAN_TAG_BYTES;
+    copy(frame, frame + <usize>VLAN_TAG_BYTES, <i32>ETH_TYPE);
+    vlan_emit(frame, vid);
+    len += VLAN_TAG_BYTES;
   }
   if (nic_send(iface, frame, len) < 0) count(Counter.eth_tx_failed);
   else count(Counter.eth_tx_frames);

@@ -13,22 +13,23 @@ import { Counter, count } from "../lib/counters";
 import { pool_ptr, pool_free } from "../lib/pool";
 import { eth_emit, eth_emit_broadcast_dst, eth_emit_multicast_dst, ETHERTYPE_IPV4, ETH_DST } from "../wire/ethernet";
 import {
-  ipv4_check, ipv4_dst, ipv4_emit, ipv4_header_len, ipv4_is_fragment, ipv4_is_loopback,
+  ipv4_check, ipv4_dst, ipv4_emit, ipv4_emit_router_alert, ipv4_header_len, ipv4_is_fragment, ipv4_is_loopback,
   ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_protocol, ipv4_src, ipv4_total_len,
-  IPV4_BROADCAST, IPV4_HEADER_BYTES, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP,
+  IPV4_BROADCAST, IPV4_HEADER_BYTES, IPV4_ROUTER_ALERT_BYTES, IP_PROTO_ICMP, IP_PROTO_IGMP, IP_PROTO_TCP, IP_PROTO_UDP,
 } from "../wire/ipv4";
 import { ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL } from "../wire/icmp";
 import { arp_output } from "./arp";
 import { iface_addr, iface_gateway, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, iface_owns_addr, tx_frame } from "./iface";
 import { rx_icmp, tx_icmp_error } from "./icmp";
 import { ipv4_reasm, ipv4_reasm_reset } from "./ipv4_reasm";
+import { igmp_joined, rx_igmp } from "./igmp";
 import { rx_udp } from "./udp";
 import { rx_tcp } from "./tcp/input";
 
 @inline export const IP_OFFSET: usize = <usize>(ETH_HEADER_BYTES + VLAN_TAG_BYTES);
 @inline export const DEFAULT_TTL: u32 = 64;
 /** 224.0.0.1, joined by every host (RFC 1112). */
-@inline const ALL_HOSTS_GROUP: u32 = 0xe0000001;
+@inline export const ALL_HOSTS_GROUP: u32 = 0xe0000001;
 
 /** How a received datagram was addressed; errors are never sent for anything but unicast. */
 export enum Delivery { UNICAST, BROADCAST, MULTICAST }
@@ -58,13 +59,15 @@ export function route_iface(dst: u32): i32 {
 }
 
 /**
- * Sends the datagram whose payload (payload_len bytes) is already at ipv4_payload(buffer).
+ * Sends the datagram whose payload (payload_len bytes) is already at ipv4_payload(buffer)
+ * (+ IPV4_ROUTER_ALERT_BYTES with router_alert, for IGMP: RFC 2236 2).
  * Takes ownership of the buffer. src 0 means the interface's address.
  */
-export function tx_ipv4(buffer: i32, iface: i32, src: u32, dst: u32, protocol: u32, payload_len: i32, ttl: u32 = DEFAULT_TTL): void {
+export function tx_ipv4(buffer: i32, iface: i32, src: u32, dst: u32, protocol: u32, payload_len: i32, ttl: u32 = DEFAULT_TTL, router_alert: bool = false): void {
   const ip = pool_ptr(buffer) + IP_OFFSET;
-  const total = payload_len + IPV4_HEADER_BYTES;
+  const total = payload_len + IPV4_HEADER_BYTES + (router_alert ? IPV4_ROUTER_ALERT_BYTES : 0);
   ipv4_emit(ip, total, next_ident, false, ttl, protocol, src != 0 ? src : iface_addr(iface), dst);
+  if (router_alert) ipv4_emit_router_alert(ip);
   next_ident = (next_ident + 1) & 0xffff;
   count(Counter.ipv4_tx);
   const offset = <i32>IP_OFFSET - ETH_HEADER_BYTES;
@@ -113,7 +116,10 @@ export function rx_ipv4(iface: i32, ip: usize, len: i32): void {
   }
   const delivery = classify(iface, dst);
   if (delivery < 0) { count(Counter.ipv4_rx_not_for_us); return; }
-  if (delivery == Delivery.MULTICAST && dst != ALL_HOSTS_GROUP) { count(Counter.ipv4_rx_multicast_not_joined); return; }
+  if (delivery == Delivery.MULTICAST && dst != ALL_HOSTS_GROUP && !igmp_joined(iface, dst)) {
+    count(Counter.ipv4_rx_multicast_not_joined);
+    return;
+  }
   if (!ipv4_is_fragment(ip)) { deliver(iface, ip, protocol, delivery); return; }
   const datagram = ipv4_reasm(ip, delivery);
   if (datagram != 0) deliver(iface, datagram, protocol, delivery);
@@ -131,6 +137,8 @@ function deliver(iface: i32, ip: usize, protocol: u32, delivery: i32): void {
     rx_udp(iface, ip, payload, payload_len, delivery);
   } else if (protocol == IP_PROTO_TCP) {
     rx_tcp(iface, ip, payload, payload_len, delivery);
+  } else if (protocol == IP_PROTO_IGMP) {
+    rx_igmp(iface, payload, payload_len);
   } else {
     count(Counter.ipv4_rx_unknown_protocol);
     if (delivery == Delivery.UNICAST) tx_icmp_error(ip, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL, 0);

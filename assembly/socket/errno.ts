@@ -6,6 +6,7 @@
 @inline export const EMFILE: i32 = -24;
 @inline export const EMSGSIZE: i32 = -90;
 @inline export const EADDRINUSE: i32 = -98;
+@inline export const EADDRNOTAVAIL: i32 = -99;
 @inline export const ENETDOWN: i32 = -100;
 @inline export const ENETUNREACH: i32 = -101;
 @inline export const ENOBUFS: i32 = -105;

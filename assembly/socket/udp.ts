@@ -8,7 +8,7 @@ import { pool_alloc, POOL_NONE } from "../lib/pool";
 import { IPV4_HEADER_BYTES, IP_PROTO_UDP, ipv4_is_multicast, IPV4_BROADCAST } from "../wire/ipv4";
 import { udp_emit, UDP_HEADER_BYTES } from "../wire/udp";
 import { iface_addr, iface_owns_addr } from "../net/iface";
-import { ipv4_payload, route_iface, tx_ipv4 } from "../net/ipv4";
+import { ipv4_payload, route_iface, tx_ipv4, DEFAULT_TTL } from "../net/ipv4";
 import {
   udp_bound_addr, udp_bound_port, udp_port_taken, udp_queued, udp_ring_take, udp_slot_bind,
   udp_slot_close, udp_slot_open, udp_state, udp_taken_addr, udp_taken_port, UDP_BOUND, UDP_CLOSED,
@@ -79,7 +79,8 @@ export function udp_socket_sendto(handle: i32, addr: u32, port: u32, data: usize
   const udp = ipv4_payload(buffer);
   copy(udp + <usize>UDP_HEADER_BYTES, data, len);
   udp_emit(udp, len, udp_bound_port(handle), port, src, addr);
-  tx_ipv4(buffer, iface, src, addr, IP_PROTO_UDP, len + UDP_HEADER_BYTES);
+  // Multicast stays on the link unless asked otherwise (RFC 1112 6.1).
+  tx_ipv4(buffer, iface, src, addr, IP_PROTO_UDP, len + UDP_HEADER_BYTES, ipv4_is_multicast(addr) ? 1 : DEFAULT_TTL);
   count(Counter.udp_tx);
   return len;
 }

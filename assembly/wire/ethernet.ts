@@ -50,6 +50,23 @@ export function vlan_check(frame: usize, len: i32): Counter {
   return get16(frame + ETH_TYPE + 4);
 }
 
+/**
+ * A second tag follows the first: an outer S-tag (0x88A8, 802.1ad) or a stacked 0x8100 whose
+ * inner type is itself a tag type. Call after vlan_check (only the first tag is read).
+ */
+export function vlan_is_double(frame: usize): bool {
+  const outer = eth_type(frame);
+  if (outer == ETHERTYPE_QINQ) return true;
+  const inner = vlan_inner_type(frame);
+  return outer == ETHERTYPE_VLAN && (inner == ETHERTYPE_VLAN || inner == ETHERTYPE_QINQ);
+}
+
+/** Writes a 0x8100 tag with PCP 0, DEI 0 and vid at the type field (the addresses stay). */
+export function vlan_emit(frame: usize, vid: u32): void {
+  put16(frame + ETH_TYPE, ETHERTYPE_VLAN);
+  put16(frame + ETH_TYPE + 2, vid & 0x0fff);
+}
+
 export function eth_emit(frame: usize, dst: usize, src: usize, type: u32): void {
   copy(frame + ETH_DST, dst, ETH_ADDR_BYTES);
   copy(frame + ETH_SRC, src, ETH_ADDR_BYTES);

@@ -84,6 +84,19 @@ export function ipv4_set_reassembled(ptr: usize, total_len: i32): void {
   put16(ptr + CHECKSUM, checksum(ptr, ipv4_header_len(ptr)));
 }
 
+/** The Router Alert option (RFC 2113 2.1): type 148, length 4, value 0 "examine packet". */
+@inline export const IPV4_ROUTER_ALERT_BYTES: i32 = 4;
+
+/** Appends Router Alert to a header ipv4_emit just wrote (total_len counted the option). */
+export function ipv4_emit_router_alert(ptr: usize): void {
+  store<u8>(ptr + VER_IHL, 0x46);
+  store<u8>(ptr + <usize>IPV4_HEADER_BYTES, 0x94);
+  store<u8>(ptr + <usize>IPV4_HEADER_BYTES + 1, <u8>IPV4_ROUTER_ALERT_BYTES);
+  put16(ptr + <usize>IPV4_HEADER_BYTES + 2, 0);
+  put16(ptr + CHECKSUM, 0);
+  put16(ptr + CHECKSUM, checksum(ptr, IPV4_HEADER_BYTES + IPV4_ROUTER_ALERT_BYTES));
+}
+
 /** 224.0.0.0/4 */
 @inline export function ipv4_is_multicast(addr: u32): bool { return (addr >>> 28) == 0xe; }
 /** 240.0.0.0/4 except the limited broadcast address. */

@@ -57,6 +57,10 @@ describe('netstack command line', { skip }, () => {
     ['--resolve with an empty label', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', 'ok..test']],
     ['--resolve with a 64-byte label', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', `${'a'.repeat(64)}.test`]],
     ['--resolve with a space', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', 'ok test']],
+    ['VLAN ID 4095 (reserved)', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '4095']],
+    ['VLAN ID 0', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '0']],
+    ['--join of a unicast address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--join', '192.0.2.9']],
+    ['--join of a bad address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--join', '239.1.2']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {
@@ -78,6 +82,8 @@ describe('netstack command line', { skip }, () => {
     assert.match(result.stdout, /netstack show \[--control PATH \| --tap NAME\] arp\|counters\|route\|sockets/);
     assert.match(result.stdout, /--dns SERVER/);
     assert.match(result.stdout, /--resolve NAME/);
+    assert.match(result.stdout, /--vlan VID/);
+    assert.match(result.stdout, /--join GROUP/);
   });
 
   test('a client with no stack behind its socket: one line, exit 1', () => {

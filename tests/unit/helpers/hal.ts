@@ -12,3 +12,8 @@ export declare function tx_count(): i32;
 // @ts-ignore: decorator
 @external("test", "tx_len")
 export declare function tx_len(): i32;
+
+/** The next hal.random() returns value (then the generator resumes). */
+// @ts-ignore: decorator
+@external("test", "random_next")
+export declare function random_next(value: u32): void;

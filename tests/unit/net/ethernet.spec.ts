@@ -1,9 +1,10 @@
-import { ETH_FRAME_MAX_BYTES, ETH_TAGGED_FRAME_MAX_BYTES } from "../../../assembly/config";
+import { ETH_FRAME_MAX_BYTES, ETH_QINQ_FRAME_MAX_BYTES, ETH_TAGGED_FRAME_MAX_BYTES } from "../../../assembly/config";
 import { Counter } from "../../../assembly/lib/counters";
 import { rx_ethernet } from "../../../assembly/net/ethernet";
-import { iface_set_up } from "../../../assembly/net/iface";
+import { iface_set_up, iface_set_vlan_id } from "../../../assembly/net/iface";
 import { clone, prefilled } from "../helpers/bytes";
-import { delta, net_reset, sent } from "../helpers/net";
+import { captured, delta, net_reset, sent } from "../helpers/net";
+import { tx_len } from "../helpers/hal";
 
 // Broadcast ARP request from 52:54:00:12:34:56 (192.0.2.10) for 192.0.2.2. 42 bytes.
 const ARP_FRAME = memory.data<u8>([
@@ -76,7 +77,7 @@ describe("ethernet receive", () => {
 
   it("drops QinQ frames", () => {
     rx_ethernet(0, QINQ, 50);
-    expect<u32>(delta(Counter.eth_rx_vlan_unknown)).toBe(1);
+    expect<u32>(delta(Counter.eth_rx_qinq)).toBe(1);
     expect<u32>(delta(Counter.arp_rx)).toBe(0);
   });
 
@@ -136,3 +137,78 @@ describe("ethernet receive", () => {
     expect<i32>(sent()).toBe(0);
   });
 });
+
+describe("ethernet receive on an interface bound to VLAN 100", () => {
+  beforeEach(() => {
+    net_reset(1000);
+    iface_set_vlan_id(0, 100);
+  });
+
+  it("accepts frames tagged 100 and tags the reply with 100", () => {
+    rx_ethernet(0, VLAN_100, 46);
+    expect<u32>(delta(Counter.arp_tx_reply)).toBe(1);
+    expect<i32>(sent()).toBe(1);
+    expect<i32>(tx_len()).toBe(64); // padded to 60, then the 4-byte tag
+    expect<u8>(load<u8>(captured + 12)).toBe(0x81);
+    expect<u8>(load<u8>(captured + 13)).toBe(0x00);
+    expect<u8>(load<u8>(captured + 14)).toBe(0x00);
+    expect<u8>(load<u8>(captured + 15)).toBe(0x64);
+    expect<u8>(load<u8>(captured + 16)).toBe(0x08);
+    expect<u8>(load<u8>(captured + 17)).toBe(0x06);
+    // addresses moved intact in front of the tag
+    expect<u8>(load<u8>(captured + 0)).toBe(0x52);
+    expect<u8>(load<u8>(captured + 5)).toBe(0x56);
+    expect<u8>(load<u8>(captured + 6)).toBe(0x02);
+    expect<u8>(load<u8>(captured + 11)).toBe(0x01);
+    expect<u8>(load<u8>(captured + 18 + 7)).toBe(0x02); // ARP op: reply
+  });
+
+  it("drops untagged and priority-tagged frames", () => {
+    rx_ethernet(0, ARP_FRAME, 42);
+    rx_ethernet(0, PRIORITY_TAGGED, 46);
+    expect<u32>(delta(Counter.eth_rx_vlan_untagged)).toBe(2);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+    expect<i32>(sent()).toBe(0);
+  });
+
+  it("drops frames of another VLAN", () => {
+    const other = clone(VLAN_100, 46);
+    store<u8>(other + 15, 101);
+    rx_ethernet(0, other, 46);
+    expect<u32>(delta(Counter.eth_rx_vlan_unknown)).toBe(1);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+  });
+
+  it("never takes a QinQ frame whose inner tag is 100 for its own", () => {
+    const stacked = clone(QINQ, 50);
+    store<u8>(stacked + 12, 0x81); store<u8>(stacked + 13, 0x00); // 0x8100 outer, 0x8100 inner
+    store<u8>(stacked + 15, 100); store<u8>(stacked + 19, 100);
+    rx_ethernet(0, stacked, 50);
+    store<u8>(stacked + 12, 0x88); store<u8>(stacked + 13, 0xa8); // 802.1ad S-tag outer
+    rx_ethernet(0, stacked, 50);
+    expect<u32>(delta(Counter.eth_rx_qinq)).toBe(2);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+  });
+});
+
+describe("QinQ sizes", () => {
+  beforeEach(() => {
+    net_reset(1000);
+  });
+
+  it("counts a full-size double-tagged frame as QinQ, one byte more as a giant", () => {
+    const big = prefilled(1600);
+    memory.copy(big, QINQ, 50);
+    rx_ethernet(0, big, ETH_QINQ_FRAME_MAX_BYTES);
+    expect<u32>(delta(Counter.eth_rx_qinq)).toBe(1);
+    rx_ethernet(0, big, ETH_QINQ_FRAME_MAX_BYTES + 1);
+    expect<u32>(delta(Counter.eth_rx_giant)).toBe(1);
+  });
+
+  it("counts an outer tag cut short as a runt", () => {
+    rx_ethernet(0, QINQ, 17);
+    expect<u32>(delta(Counter.eth_rx_runt)).toBe(1);
+    expect<u32>(delta(Counter.eth_rx_qinq)).toBe(0);
+  });
+});
+
