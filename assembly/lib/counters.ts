@@ -25,6 +25,10 @@ export enum Counter {
   arp_queue_full,
   arp_resolve_failed,
   arp_queue_dropped,
+  arp_probe_tx,
+  arp_announce_tx,
+  arp_conflict,
+  arp_defend,
   ipv4_rx,
   ipv4_rx_short,
   ipv4_rx_bad_version,
@@ -57,6 +61,29 @@ export enum Counter {
   udp_rx_no_socket,
   udp_rx_ring_full,
   udp_tx,
+  dhcp_rx,
+  dhcp_rx_short,
+  dhcp_rx_bad_header,
+  dhcp_rx_bad_cookie,
+  dhcp_rx_bad_option,
+  dhcp_rx_overload,
+  dhcp_rx_no_type,
+  dhcp_rx_not_ours,
+  dhcp_rx_unexpected,
+  dhcp_rx_bad_offer,
+  dhcp_rx_bad_lease,
+  dhcp_rx_offer,
+  dhcp_rx_ack,
+  dhcp_rx_nak,
+  dhcp_tx_discover,
+  dhcp_tx_request,
+  dhcp_tx_decline,
+  dhcp_tx_release,
+  dhcp_tx_failed,
+  dhcp_retransmits,
+  dhcp_leases,
+  dhcp_lease_expired,
+  dhcp_declined,
   tcp_rx,
   tcp_rx_short,
   tcp_rx_bad_header_length,
@@ -100,7 +127,7 @@ export enum Counter {
 
 // One literal, so the names sit in the data segment and nothing is built at start-up.
 // prettier-ignore
-const NAMES = "eth_rx_frames\neth_rx_runt\neth_rx_giant\neth_rx_not_for_us\neth_rx_unknown_type\neth_rx_vlan_unknown\neth_rx_iface_down\neth_tx_frames\neth_tx_failed\narp_rx\narp_rx_bad\narp_rx_bad_sender\narp_rx_not_for_us\narp_tx_request\narp_tx_reply\narp_cache_full\narp_queue_full\narp_resolve_failed\narp_queue_dropped\nipv4_rx\nipv4_rx_short\nipv4_rx_bad_version\nipv4_rx_bad_header_length\nipv4_rx_bad_total_length\nipv4_rx_bad_checksum\nipv4_rx_martian_source\nipv4_rx_martian_destination\nipv4_rx_not_for_us\nipv4_rx_fragment\nipv4_rx_multicast_not_joined\nipv4_rx_unknown_protocol\nipv4_tx\nipv4_tx_no_route\ntx_no_buffer\nicmp_rx\nicmp_rx_short\nicmp_rx_bad_checksum\nicmp_rx_echo_request\nicmp_rx_echo_broadcast_ignored\nicmp_rx_other_type\nicmp_tx_echo_reply\nicmp_tx_unreachable\nicmp_tx_time_exceeded\nicmp_tx_rate_limited\nudp_rx\nudp_rx_short\nudp_rx_bad_length\nudp_rx_bad_checksum\nudp_rx_no_socket\nudp_rx_ring_full\nudp_tx\ntcp_rx\ntcp_rx_short\ntcp_rx_bad_header_length\ntcp_rx_bad_checksum\ntcp_rx_bad_option\ntcp_rx_no_socket\ntcp_rx_not_acceptable\ntcp_rx_paws_rejected\ntcp_rx_bad_ack\ntcp_rx_rst\ntcp_rx_out_of_order\ntcp_rx_out_of_order_dropped\ntcp_rx_after_close\ntcp_syn_backlog_full\ntcp_syn_no_connection\ntcp_tx_segments\ntcp_tx_rst\ntcp_tx_challenge_ack\ntcp_tx_challenge_ack_limited\ntcp_tx_retransmits\ntcp_tx_fast_retransmits\ntcp_tx_window_probes\ntcp_rto_expired\ntcp_connections_timed_out\ntcp_connections_reset\ntcp_time_wait_recycled\ntcp_keepalive_dropped\nenc_rx_bad_status\nenc_rx_overflow\nenc_rx_resets\nenc_rx_too_long\nenc_rx_next_mismatch\nenc_tx_errors\nenc_tx_retries\nenc_tx_timeouts\nenc_link_changes\nenc_mii_timeouts\nenc_init_failed";
+const NAMES = "eth_rx_frames\neth_rx_runt\neth_rx_giant\neth_rx_not_for_us\neth_rx_unknown_type\neth_rx_vlan_unknown\neth_rx_iface_down\neth_tx_frames\neth_tx_failed\narp_rx\narp_rx_bad\narp_rx_bad_sender\narp_rx_not_for_us\narp_tx_request\narp_tx_reply\narp_cache_full\narp_queue_full\narp_resolve_failed\narp_queue_dropped\narp_probe_tx\narp_announce_tx\narp_conflict\narp_defend\nipv4_rx\nipv4_rx_short\nipv4_rx_bad_version\nipv4_rx_bad_header_length\nipv4_rx_bad_total_length\nipv4_rx_bad_checksum\nipv4_rx_martian_source\nipv4_rx_martian_destination\nipv4_rx_not_for_us\nipv4_rx_fragment\nipv4_rx_multicast_not_joined\nipv4_rx_unknown_protocol\nipv4_tx\nipv4_tx_no_route\ntx_no_buffer\nicmp_rx\nicmp_rx_short\nicmp_rx_bad_checksum\nicmp_rx_echo_request\nicmp_rx_echo_broadcast_ignored\nicmp_rx_other_type\nicmp_tx_echo_reply\nicmp_tx_unreachable\nicmp_tx_time_exceeded\nicmp_tx_rate_limited\nudp_rx\nudp_rx_short\nudp_rx_bad_length\nudp_rx_bad_checksum\nudp_rx_no_socket\nudp_rx_ring_full\nudp_tx\ndhcp_rx\ndhcp_rx_short\ndhcp_rx_bad_header\ndhcp_rx_bad_cookie\ndhcp_rx_bad_option\ndhcp_rx_overload\ndhcp_rx_no_type\ndhcp_rx_not_ours\ndhcp_rx_unexpected\ndhcp_rx_bad_offer\ndhcp_rx_bad_lease\ndhcp_rx_offer\ndhcp_rx_ack\ndhcp_rx_nak\ndhcp_tx_discover\ndhcp_tx_request\ndhcp_tx_decline\ndhcp_tx_release\ndhcp_tx_failed\ndhcp_retransmits\ndhcp_leases\ndhcp_lease_expired\ndhcp_declined\ntcp_rx\ntcp_rx_short\ntcp_rx_bad_header_length\ntcp_rx_bad_checksum\ntcp_rx_bad_option\ntcp_rx_no_socket\ntcp_rx_not_acceptable\ntcp_rx_paws_rejected\ntcp_rx_bad_ack\ntcp_rx_rst\ntcp_rx_out_of_order\ntcp_rx_out_of_order_dropped\ntcp_rx_after_close\ntcp_syn_backlog_full\ntcp_syn_no_connection\ntcp_tx_segments\ntcp_tx_rst\ntcp_tx_challenge_ack\ntcp_tx_challenge_ack_limited\ntcp_tx_retransmits\ntcp_tx_fast_retransmits\ntcp_tx_window_probes\ntcp_rto_expired\ntcp_connections_timed_out\ntcp_connections_reset\ntcp_time_wait_recycled\ntcp_keepalive_dropped\nenc_rx_bad_status\nenc_rx_overflow\nenc_rx_resets\nenc_rx_too_long\nenc_rx_next_mismatch\nenc_tx_errors\nenc_tx_retries\nenc_tx_timeouts\nenc_link_changes\nenc_mii_timeouts\nenc_init_failed";
 
 const values = new StaticArray<u32>(Counter.COUNT);
 
