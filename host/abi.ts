@@ -1,4 +1,4 @@
-// The host <-> module contract (ABI version 2). assembly/index.ts implements the exports;
+// The host <-> module contract (ABI version 3). assembly/index.ts implements the exports;
 // every host (this runtime, a board's native glue) implements the imports.
 //
 // Conventions
@@ -7,7 +7,7 @@
 // - Calls that can fail return a negative error code (see Errno); >= 0 is success.
 // - Payloads cross the boundary through the module's io buffer (io_buffer()).
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Exports of build/netstack-<profile>.wasm. */
 export interface NetstackExports {
@@ -111,6 +111,26 @@ export interface NetstackExports {
   arp_row_addr(): number;
   arp_row_mac_hi(): number;
   arp_row_mac_lo(): number;
+  // ---- Address conflict detection (net/arp_probe.ts) and the DHCP client (app/dhcp.ts) ----
+  /** As iface_set_ipv4, but applied only after RFC 5227 probes find no other holder (4-7 s). */
+  iface_set_ipv4_probed(iface: number, addr: number, prefix: number, gateway: number): number;
+  /** AddrState: 0 none, 1 probing, 2 in use, 3 conflict. */
+  iface_addr_state(iface: number): number;
+  /** Starts the DHCP client on iface (one interface at a time). */
+  dhcp_start(iface: number): number;
+  /** Releases the lease, removes its address and stops the client. */
+  dhcp_stop(): void;
+  /** DhcpStateName index. */
+  dhcp_state(): number;
+  dhcp_iface(): number;
+  /** The lease once bound (0 before): address, prefix, router, server id, lease seconds. */
+  dhcp_lease_addr(): number;
+  dhcp_lease_prefix(): number;
+  dhcp_lease_router(): number;
+  dhcp_lease_server(): number;
+  dhcp_lease_seconds(): number;
+  /** DNS server i (0 or 1) of the lease on iface; 0 when none. */
+  dhcp_dns_server(iface: number, i: number): number;
   /** Heap probe for the no-allocation test: each call advances a fixed step unless something else allocated. */
   heap_top(): number;
 }
@@ -148,6 +168,9 @@ export const TcpStateName = [
 
 export const ArpState = { FREE: 0, INCOMPLETE: 1, REACHABLE: 2, STALE: 3, PROBE: 4 } as const;
 export const ArpStateName = ['free', 'INCOMPLETE', 'REACHABLE', 'STALE', 'PROBE'];
+
+export const AddrStateName = ['none', 'probing', 'ready', 'conflict'] as const;
+export const DhcpStateName = ['stopped', 'selecting', 'requesting', 'probing', 'bound', 'renewing', 'rebinding', 'declined'] as const;
 
 export const Errno = {
   EBADF: -9,
