@@ -33,6 +33,10 @@ describe('netstack command line', { skip }, () => {
     ['SPI clock above 20 MHz', ['up', '--nic', 'enc28j60-sim', '--tap', 't0', '--spi-hz', '25000000', '--ip', '192.0.2.2/24']],
     ['--spi-hz on a TAP', ['up', '--tap', 't0', '--spi-hz', '8000000', '--ip', '192.0.2.2/24']],
     ['--full-duplex on a TAP', ['up', '--tap', 't0', '--full-duplex', '--ip', '192.0.2.2/24']],
+    ['--dhcp with --ip', ['up', '--tap', 't0', '--dhcp', '--ip', '192.0.2.2/24']],
+    ['--dhcp with --gw', ['up', '--tap', 't0', '--dhcp', '--gw', '192.0.2.1']],
+    ['--probe with --dhcp', ['up', '--tap', 't0', '--dhcp', '--probe']],
+    ['--probe without --ip', ['up', '--tap', 't0', '--probe']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {
@@ -50,5 +54,7 @@ describe('netstack command line', { skip }, () => {
     assert.match(result.stdout, /--netns NAME/);
     assert.match(result.stdout, /--nic KIND/);
     assert.match(result.stdout, /--spi PATH/);
+    assert.match(result.stdout, /netstack up --tap NAME --dhcp/);
+    assert.match(result.stdout, /--probe /);
   });
 });
