@@ -198,7 +198,7 @@ export function dhcp_poll(): void {
     const len = udp_socket_recvfrom(socket, message, DHCP_MESSAGE_BYTES, peer);
     if (len < 0) break;
     // Longer than we read: we asked for no more than 576 bytes (RFC 2131 2), so it is not for us.
-    if (len > DHCP_MESSAGE_BYTES) { count(Counter.dhcp_rx_short); continue; }
+    if (len > DHCP_MESSAGE_BYTES) { count(Counter.dhcp_rx_too_long); continue; }
     receive(len);
   }
   timers(clock_now());
@@ -323,6 +323,8 @@ function acknowledged(len: i32, server_id: u32): void {
   const on_link = gateway != 0 && gateway != yiaddr && (gateway & ipv4_mask(p)) == (yiaddr & ipv4_mask(p));
   set_times(lease, dhcp_seconds_option(message, len, OPT_RENEWAL_TIME, 0), dhcp_seconds_option(message, len, OPT_REBINDING_TIME, 0));
   const same = has_lease() && yiaddr == offered;
+  // A new address (not a renewal of ours): the old one goes before the new one is probed.
+  if (!same) drop_address();
   offered = yiaddr;
   if (server_id != 0) server = server_id;
   prefix = p;
@@ -334,7 +336,6 @@ function acknowledged(len: i32, server_id: u32): void {
     bound();
     return;
   }
-  drop_address();
   state = DHCP_PROBING;
   arp_probe_start(iface, offered, prefix, router);
 }

@@ -334,6 +334,22 @@ describe("dhcp: renewing, rebinding, expiry", () => {
     expect<u32>(delta(Counter.dhcp_lease_expired)).toBe(1);
   });
 
+  it("probes again when a renewal brings a different address, and drops the old one", () => {
+    lease();
+    clock_set(T0 + 1_800_000);
+    know_server();
+    tick(T0 + 1_800_000);
+    const moved = reply(DHCPACK);
+    moved.yiaddr = LEASED_ADDR + 1;
+    deliver(moved, LEASED_ADDR, T0 + 1_800_010);
+    expect<u8>(dhcp_state()).toBe(DHCP_PROBING);
+    expect<u32>(iface_addr(0)).toBe(0);
+    run(T0 + 1_800_010, T0 + 1_812_000);
+    expect<u8>(dhcp_state()).toBe(DHCP_BOUND);
+    expect<u32>(iface_addr(0)).toBe(LEASED_ADDR + 1);
+    expect<u32>(dhcp_lease_addr()).toBe(LEASED_ADDR + 1);
+  });
+
   it("drops the address on a NAK while renewing", () => {
     lease();
     clock_set(T0 + 1_800_000);
