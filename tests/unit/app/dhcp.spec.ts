@@ -2,7 +2,7 @@ import { Counter } from "../../../assembly/lib/counters";
 import {
   dhcp_dns_server, dhcp_lease_addr, dhcp_lease_prefix, dhcp_lease_router, dhcp_lease_seconds, dhcp_poll, dhcp_reset,
   dhcp_start, dhcp_state, DHCP_BOUND, DHCP_DECLINED, DHCP_PROBING, DHCP_REBINDING, DHCP_RENEWING, DHCP_REQUESTING,
-  DHCP_SELECTING,
+  DHCP_SELECTING, DHCP_STOPPED, dhcp_stop,
 } from "../../../assembly/app/dhcp";
 import { arp_poll, rx_arp } from "../../../assembly/net/arp";
 import { arp_probe_poll, arp_probe_reset } from "../../../assembly/net/arp_probe";
@@ -11,7 +11,7 @@ import { iface_addr, iface_gateway, iface_mask, iface_set_addr } from "../../../
 import { arp_emit, ARP_OP_REPLY, ARP_OP_REQUEST } from "../../../assembly/wire/arp";
 import {
   dhcp_addr_option, dhcp_ciaddr, dhcp_is_broadcast, dhcp_message_type, dhcp_xid,
-  DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPREQUEST, OPT_REQUESTED_ADDR, OPT_SERVER_ID,
+  DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, OPT_REQUESTED_ADDR, OPT_SERVER_ID,
 } from "../../../assembly/wire/dhcp";
 import { first_difference } from "../helpers/bytes";
 import { DNS_1, DNS_2, LEASED_ADDR, receive_reply, Reply, SERVER_ADDR } from "../helpers/dhcp";
@@ -348,6 +348,21 @@ describe("dhcp: renewing, rebinding, expiry", () => {
     expect<u8>(dhcp_state()).toBe(DHCP_BOUND);
     expect<u32>(iface_addr(0)).toBe(LEASED_ADDR + 1);
     expect<u32>(dhcp_lease_addr()).toBe(LEASED_ADDR + 1);
+  });
+
+  it("releases the lease by unicast to the server on stop, and removes the address", () => {
+    lease();
+    clock_set(T0 + 20_000);
+    know_server();
+    mark();
+    dhcp_stop();
+    expect<u8>(dhcp_state()).toBe(DHCP_STOPPED);
+    expect<u32>(delta(Counter.dhcp_tx_release)).toBe(1);
+    expect<u32>(sent_type()).toBe(DHCPRELEASE);
+    expect<u32>(ip_dst()).toBe(SERVER_ADDR);
+    expect<u32>(dhcp_ciaddr(message())).toBe(LEASED_ADDR);
+    expect<u32>(iface_addr(0)).toBe(0);
+    expect<u32>(dhcp_lease_addr()).toBe(0);
   });
 
   it("drops the address on a NAK while renewing", () => {
