@@ -79,6 +79,34 @@
 @inline export const ARP_RETRY_MS: u32 = 1_000;
 /** Requests sent before giving up on an address (RFC 1122 2.3.2.1 asks for a limit). */
 @inline export const ARP_RETRY_COUNT: u32 = 3;
+/** RFC 5227 1.1 address conflict detection: a random wait up to PROBE_WAIT, PROBE_NUM probes
+ *  PROBE_MIN..PROBE_MAX apart, ANNOUNCE_WAIT before the address is used, then ANNOUNCE_NUM
+ *  announcements ANNOUNCE_INTERVAL apart; one defence per DEFEND_INTERVAL (2.4). */
+@inline export const ARP_PROBE_WAIT_MS: u32 = 1_000;
+@inline export const ARP_PROBE_NUM: u32 = 3;
+@inline export const ARP_PROBE_MIN_MS: u32 = 1_000;
+@inline export const ARP_PROBE_MAX_MS: u32 = 2_000;
+@inline export const ARP_ANNOUNCE_WAIT_MS: u32 = 2_000;
+@inline export const ARP_ANNOUNCE_NUM: u32 = 2;
+@inline export const ARP_ANNOUNCE_INTERVAL_MS: u32 = 2_000;
+@inline export const ARP_DEFEND_INTERVAL_MS: u32 = 10_000;
+
+// DHCP client (app/dhcp.ts, RFC 2131).
+/** Largest reply read: we send no maximum-size option, so servers keep to 576 bytes (RFC 2131 2). */
+@inline export const DHCP_MESSAGE_BYTES: i32 = 576;
+/** Retransmission: 4 s doubling up to 64 s, each +-1 s at random (RFC 2131 4.1). */
+@inline export const DHCP_RETRY_FIRST_MS: u32 = 4_000;
+@inline export const DHCP_RETRY_MAX_MS: u32 = 64_000;
+/** REQUESTs sent for an offer before starting over with a DISCOVER. */
+@inline export const DHCP_REQUEST_TRIES: u32 = 4;
+/** Wait after a DECLINE before starting over (RFC 2131 3.1.5: at least 10 s). */
+@inline export const DHCP_DECLINE_WAIT_MS: u32 = 10_000;
+/** Shortest wait between RENEWING/REBINDING retransmissions (RFC 2131 4.4.5). */
+@inline export const DHCP_RENEW_RETRY_MIN_MS: u32 = 60_000;
+/** Leases, T1 and T2 are capped here (about 23 days), so every deadline stays within the
+ *  half range of the u32 millisecond clock; a longer or infinite lease is renewed at T1. */
+@inline export const DHCP_LEASE_MAX_S: u32 = 2_000_000;
+
 /** ICMP error token bucket: tokens per second and burst (RFC 1812 4.3.2.8 style limit). */
 @inline export const ICMP_ERROR_RATE_PER_S: u32 = 10;
 @inline export const ICMP_ERROR_BURST: u32 = 10;

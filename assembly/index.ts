@@ -6,6 +6,7 @@ import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, 
 import { pool_reset } from "./lib/pool";
 import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_mask, IPV4_BROADCAST } from "./wire/ipv4";
 import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cache_row, arp_row_addr as cache_row_addr, arp_row_iface as cache_row_iface, arp_row_mac } from "./net/arp";
+import { arp_probe_forget, arp_probe_poll, arp_probe_reset, arp_probe_start, arp_probe_state, ADDR_NONE, ADDR_READY } from "./net/arp_probe";
 import { clock_delay, clock_now, clock_set } from "./net/clock";
 import { rx_ethernet } from "./net/ethernet";
 import { icmp_poll, icmp_reset } from "./net/icmp";
@@ -32,6 +33,11 @@ import {
   dns_lookup_cancel, dns_lookup_start, dns_lookup_status, dns_poll, dns_primary_server, dns_reset, dns_result_addr,
   dns_result_ttl, dns_secondary_server, dns_set_servers as set_dns_servers,
 } from "./app/dns";
+import {
+  dhcp_dns_server as lease_dns_server, dhcp_iface as client_iface, dhcp_lease_addr as lease_addr, dhcp_lease_prefix as lease_prefix,
+  dhcp_lease_router as lease_router, dhcp_lease_seconds as lease_seconds, dhcp_lease_server as lease_server, dhcp_poll, dhcp_reset,
+  dhcp_start as client_start, dhcp_state as client_state, dhcp_stop as client_stop,
+} from "./app/dhcp";
 import { tcp_flush, tcp_poll, tcp_reset } from "./net/tcp/index";
 import { tcp_set_refuse_with_rst as tcp_set_refuse } from "./net/tcp/input";
 import { time_wait_set_msl } from "./net/tcp/timewait";
@@ -56,6 +62,7 @@ export function iface_count(): i32 { return IFACE_COUNT; }
 export function init(): void {
   pool_reset();
   arp_reset();
+  arp_probe_reset();
   ipv4_reset();
   icmp_reset(clock_now());
   probe_reset();
@@ -64,6 +71,7 @@ export function init(): void {
   tcp_services_reset();
   http_reset();
   dns_reset();
+  dhcp_reset();
   for (let i = 0; i < IFACE_COUNT; i++) {
     iface_set_up(i, false);
     iface_set_addr(i, 0, 0, 0);
@@ -87,17 +95,41 @@ function unusable_unicast(addr: u32): bool {
     ipv4_is_reserved(addr) || addr == IPV4_BROADCAST;
 }
 
-/** Address with prefix length and optional gateway (0 = none); the gateway must be on-link. */
-export function iface_set_ipv4(iface: i32, addr: u32, prefix: i32, gateway: u32): i32 {
-  if (!iface_valid(iface) || prefix < 0 || prefix > 32 || unusable_unicast(addr)) return EINVAL;
+function invalid_ipv4(iface: i32, addr: u32, prefix: i32, gateway: u32): bool {
+  if (!iface_valid(iface) || prefix < 0 || prefix > 32 || unusable_unicast(addr)) return true;
   const mask = ipv4_mask(prefix);
   // The subnet's own network and broadcast addresses are not host addresses (except /31, /32).
-  if (prefix < 31 && ((addr & ~mask) == 0 || (addr | mask) == IPV4_BROADCAST)) return EINVAL;
-  if (gateway != 0 && (unusable_unicast(gateway) || gateway == addr || (gateway & mask) != (addr & mask))) return EINVAL;
+  if (prefix < 31 && ((addr & ~mask) == 0 || (addr | mask) == IPV4_BROADCAST)) return true;
+  return gateway != 0 && (unusable_unicast(gateway) || gateway == addr || (gateway & mask) != (addr & mask));
+}
+
+/** Address with prefix length and optional gateway (0 = none); the gateway must be on-link. */
+export function iface_set_ipv4(iface: i32, addr: u32, prefix: i32, gateway: u32): i32 {
+  if (invalid_ipv4(iface, addr, prefix, gateway)) return EINVAL;
+  arp_probe_forget(iface);
   arp_flush_iface(iface);
   iface_set_addr(iface, addr, prefix, gateway);
   if (iface_is_up(iface) && nic_status(iface) == 1) arp_announce(iface);
   return 0;
+}
+
+/**
+ * As iface_set_ipv4, but the address is first probed for conflicts (RFC 5227: about 4-7 s with
+ * the interface up) and only then applied and announced; iface_addr_state tells the outcome.
+ * The interface's current address is removed at once.
+ */
+export function iface_set_ipv4_probed(iface: i32, addr: u32, prefix: i32, gateway: u32): i32 {
+  if (invalid_ipv4(iface, addr, prefix, gateway)) return EINVAL;
+  arp_probe_start(iface, addr, prefix, gateway);
+  return 0;
+}
+
+/** 0 no address, 1 probing, 2 in use, 3 conflict (probing failed, or given up after a defence). */
+export function iface_addr_state(iface: i32): i32 {
+  if (!iface_valid(iface)) return EINVAL;
+  const state = arp_probe_state(iface);
+  if (state != ADDR_NONE) return state;
+  return iface_addr(iface) != 0 ? ADDR_READY : ADDR_NONE;
 }
 
 export function iface_up(iface: i32): i32 {
@@ -189,6 +221,7 @@ export function iface_down(iface: i32): i32 {
 export function poll(now_ms: u32): u32 {
   clock_set(now_ms);
   arp_poll(now_ms);
+  arp_probe_poll(now_ms);
   icmp_poll(now_ms);
   probe_poll(now_ms);
   ipv4_reasm_poll(now_ms);
@@ -295,6 +328,7 @@ export function tcp_set_refuse_with_rst(on: i32): void { tcp_set_refuse(on != 0)
 
 /** The built-in applications, then the TCP output their work and the arrivals call for. */
 function run_services(): void {
+  dhcp_poll();
   udp_echo_poll();
   tcp_services_poll();
   http_poll();
@@ -373,6 +407,24 @@ export function reasm_slot_bytes(): i32 { return REASM_SLOT_BYTES; }
 export function reasm_memory_bytes(): i32 { return REASM_MEMORY_BYTES; }
 /** Slots holding a datagram in progress (or a refused one, until it times out). */
 export function reasm_busy(): i32 { return ipv4_reasm_busy(); }
+
+// ---- DHCP client (app/dhcp.ts) ----
+
+/** Starts the DHCP client on iface (one interface at a time; a running client is stopped). */
+export function dhcp_start(iface: i32): i32 { return client_start(iface); }
+/** Releases the lease (if any), removes its address and stops the client. */
+export function dhcp_stop(): void { client_stop(); }
+/** 0 stopped, 1 selecting, 2 requesting, 3 probing, 4 bound, 5 renewing, 6 rebinding, 7 declined (waiting). */
+export function dhcp_state(): i32 { return client_state(); }
+export function dhcp_iface(): i32 { return client_iface(); }
+/** The lease (0 until bound): address, prefix, router, server, lease time in seconds. */
+export function dhcp_lease_addr(): u32 { return lease_addr(); }
+export function dhcp_lease_prefix(): i32 { return lease_prefix(); }
+export function dhcp_lease_router(): u32 { return lease_router(); }
+export function dhcp_lease_server(): u32 { return lease_server(); }
+export function dhcp_lease_seconds(): u32 { return lease_seconds(); }
+/** The lease's DNS server i (0 or 1) on iface, 0 when none. */
+export function dhcp_dns_server(iface: i32, i: i32): u32 { return lease_dns_server(iface, i); }
 
 // ---- Observability ----
 

@@ -164,6 +164,26 @@ export interface NetstackExports {
   igmp_join(iface: number, group: number): number;
   /** Drops one reference; the last sends a leave. EADDRNOTAVAIL when not a member. */
   igmp_leave(iface: number, group: number): number;
+  // ---- Address conflict detection (net/arp_probe.ts) and the DHCP client (app/dhcp.ts) ----
+  /** As iface_set_ipv4, but applied only after RFC 5227 probes find no other holder (4-7 s). */
+  iface_set_ipv4_probed(iface: number, addr: number, prefix: number, gateway: number): number;
+  /** AddrState: 0 none, 1 probing, 2 in use, 3 conflict. */
+  iface_addr_state(iface: number): number;
+  /** Starts the DHCP client on iface (one interface at a time). */
+  dhcp_start(iface: number): number;
+  /** Releases the lease, removes its address and stops the client. */
+  dhcp_stop(): void;
+  /** DhcpStateName index. */
+  dhcp_state(): number;
+  dhcp_iface(): number;
+  /** The lease once bound (0 before): address, prefix, router, server id, lease seconds. */
+  dhcp_lease_addr(): number;
+  dhcp_lease_prefix(): number;
+  dhcp_lease_router(): number;
+  dhcp_lease_server(): number;
+  dhcp_lease_seconds(): number;
+  /** DNS server i (0 or 1) of the lease on iface; 0 when none. */
+  dhcp_dns_server(iface: number, i: number): number;
   /** Heap probe for the no-allocation test: each call advances a fixed step unless something else allocated. */
   heap_top(): number;
 }
@@ -214,6 +234,8 @@ export const DnsStatus = {
   TIMEOUT: 4,
   SERVER_FAILURE: 5,
 } as const;
+export const AddrStateName = ['none', 'probing', 'ready', 'conflict'] as const;
+export const DhcpStateName = ['stopped', 'selecting', 'requesting', 'probing', 'bound', 'renewing', 'rebinding', 'declined'] as const;
 
 export const Errno = {
   EBADF: -9,

@@ -23,9 +23,13 @@ export interface UpOptions {
   spiHz: number;
   /** ENC28J60 in full duplex (the partner must be forced to full duplex too). */
   fullDuplex: boolean;
-  /** "a.b.c.d/prefix" of the stack. */
-  ip: string;
+  /** "a.b.c.d/prefix" of the stack (absent with --dhcp). */
+  ip?: string;
   gateway?: string;
+  /** Get the address from a DHCP server instead (app/dhcp.ts). */
+  dhcp: boolean;
+  /** Apply --ip only after RFC 5227 probes find no other holder (about 4-7 s). */
+  probe: boolean;
   /** "a.b.c.d/prefix" given to the Linux side of the TAP. */
   hostIp?: string;
   mac?: string;
@@ -107,6 +111,8 @@ const UP_OPTIONS = {
   'spi-hz': { type: 'string' },
   'full-duplex': { type: 'boolean' },
   ip: { type: 'string' },
+  dhcp: { type: 'boolean' },
+  probe: { type: 'boolean' },
   gw: { type: 'string' },
   'host-ip': { type: 'string' },
   mac: { type: 'string' },
@@ -279,8 +285,14 @@ function parseUp(argv: string[]): Command {
   if (!enc && values['full-duplex']) throw new UsageError('--full-duplex applies only to --nic enc28j60-*');
   // The ENC28J60's SPI clock is at most 20 MHz ([DS §4.1]).
   const spiHz = number(text('spi-hz'), '--spi-hz', 1_000, 20_000_000, true) ?? 20_000_000;
-  const ip = required(text('ip'), '--ip ADDR/PREFIX');
-  check(() => parseCidr(ip), '--ip');
+  const dhcp = values.dhcp === true;
+  const probe = values.probe === true;
+  const ip = text('ip');
+  if (dhcp && ip !== undefined) throw new UsageError('--dhcp and --ip exclude each other (the lease brings the address)');
+  if (dhcp && text('gw') !== undefined) throw new UsageError('--gw does not apply to --dhcp (the lease brings the router)');
+  if (dhcp && probe) throw new UsageError('--probe applies to --ip (a DHCP lease is always probed)');
+  if (!dhcp) required(ip, '--ip ADDR/PREFIX or --dhcp');
+  if (ip !== undefined) check(() => parseCidr(ip), '--ip');
   const gateway = text('gw');
   if (gateway !== undefined) check(() => parseIpv4(gateway), '--gw');
   const hostIp = text('host-ip');
@@ -310,7 +322,7 @@ function parseUp(argv: string[]): Command {
       throw new UsageError(`--resolve "${name}": labels of 1-63 of A-Z a-z 0-9 _ -, at most ${HOST_NAME_MAX} characters`);
     }
   }
-  if (resolve.length && !dns.length) throw new UsageError('--resolve needs --dns SERVER');
+  if (resolve.length && !dns.length && !values.dhcp) throw new UsageError('--resolve needs --dns SERVER (or --dhcp)');
   const join = (values.join as string[] | undefined) ?? [];
   for (const group of join) {
     check(() => parseIpv4(group), '--join');
@@ -321,7 +333,7 @@ function parseUp(argv: string[]): Command {
   return {
     name: 'up',
     options: {
-      nic, tap, spi, spiHz, fullDuplex: values['full-duplex'] === true, ip, gateway, hostIp, mac, netns, pcap, profile,
+      nic, tap, spi, spiHz, fullDuplex: values['full-duplex'] === true, ip, gateway, dhcp, probe, hostIp, mac, netns, pcap, profile,
       echo: values.echo === true,
       discard: values.discard === true,
       chargen: values.chargen === true,
@@ -365,8 +377,11 @@ function number(text: string | undefined, flag: string, min: number, max: number
 
 /** Turns parsed options back into `up` arguments (to re-run ourselves inside a namespace). */
 export function upArguments(options: UpOptions, { withNetns }: { withNetns: boolean }): string[] {
-  const args = ['up', '--nic', options.nic, '--ip', options.ip];
+  const args = ['up', '--nic', options.nic];
   const add = (flag: string, value: string | number | undefined) => value !== undefined && args.push(flag, String(value));
+  add('--ip', options.ip);
+  if (options.dhcp) args.push('--dhcp');
+  if (options.probe) args.push('--probe');
   if (options.tap) add('--tap', options.tap);
   add('--spi', options.spi);
   if (options.nic !== 'tap') add('--spi-hz', options.spiHz);
@@ -401,6 +416,7 @@ export const HELP = `netstack - a TCP/IP stack in WebAssembly, on a Linux TAP de
 
 Usage:
   netstack up --tap NAME --ip ADDR/PREFIX [options]
+  netstack up --tap NAME --dhcp [options]
   netstack up --nic enc28j60-spidev --spi /dev/spidevB.C --ip ADDR/PREFIX [options]
   netstack ping [--control PATH | --tap NAME] ADDR [-c N] [-s SIZE] [-t TTL] [-i MS] [-W MS]
   netstack traceroute [--control PATH | --tap NAME] ADDR [-m HOPS] [-q PROBES] [-W MS]
@@ -419,6 +435,10 @@ Options for up:
   --full-duplex            ENC28J60 in full duplex (the partner must be forced to full
                            duplex: the chip does not autonegotiate)
   --ip ADDR/PREFIX         the stack's address, e.g. 192.0.2.2/24
+  --dhcp                   get the address, prefix, router and DNS servers from a DHCP
+                           server (RFC 2131; the offered address is probed first, RFC 5227);
+                           waits for the lease, then prints a "netstack: dhcp lease" line
+  --probe                  probe --ip for conflicts before using it (RFC 5227, 4-7 s)
   --gw ADDR                default gateway
   --host-ip ADDR/PREFIX    give the Linux side of the TAP this address and bring it up
   --mac MAC                the stack's MAC (default: random, locally administered)
@@ -459,6 +479,6 @@ answered. traceroute sends ICMP echo requests with TTL 1, 2, ... (-m max hops 30
 per hop 3); exit 0 if ADDR was reached. RTTs are whole milliseconds (the module's clock).
 A missing or stale control socket: one line, exit 1.
 
-Prints "netstack: up <tap or spi> <ip> <mac>" when ready (with an ENC28J60: once the chip
+Prints "netstack: up <tap or spi> <ip/prefix> <mac>" when ready (with an ENC28J60: once the chip
 is set up); stops on SIGINT or SIGTERM.
 `;

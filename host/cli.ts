@@ -35,9 +35,13 @@ const UDP_ECHO_PORT = 7;
 const HTTP_PORT = 80;
 /** Bound on the ENC28J60's reset and set-up (the module needs about 2 ms). */
 const CHIP_READY_MS = 2_000;
+/** Bound on getting a DHCP lease: DISCOVERs at about 0, 4, 12, 28 and 60 s, then up to 7 s of probing. */
+const DHCP_WAIT_MS = 75_000;
+/** Bound on RFC 5227 probing of --ip with --probe (at most 1 + 2 + 2 + 2 s). */
+const PROBE_WAIT_MS = 15_000;
 
 const DEMO: UpOptions = {
-  nic: 'tap', spiHz: 20_000_000, fullDuplex: false, tap: 'ns0', ip: '192.0.2.2/24', hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
+  nic: 'tap', spiHz: 20_000_000, fullDuplex: false, tap: 'ns0', ip: '192.0.2.2/24', dhcp: false, probe: false, hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
   http: true, profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, dns: [], resolve: [], allowRootNetns: false, join: [],
 };
 
@@ -115,10 +119,17 @@ async function upInNetns(options: UpOptions, netns: string): Promise<number> {
  *  arriving without a listener kills us mid-shutdown. */
 function signalled(): Promise<number> {
   return new Promise<number>((resolve) => {
-    process.on('SIGINT', () => resolve(0));
-    process.on('SIGTERM', () => resolve(0));
+    const stop = () => {
+      stopping = true;
+      resolve(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }
+
+/** A signal arrived: waits for the lease or the probes end early. */
+let stopping = false;
 
 function startServices(stack: Stack, options: UpOptions): void {
   if (options.echo) {
@@ -157,6 +168,41 @@ async function chipReady(stack: Stack): Promise<string> {
   throw new Failure(`the ENC28J60 was not ready after ${CHIP_READY_MS} ms`);
 }
 
+async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
+  for (let waited = 0; waited < ms && !done() && !stopping; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (stopping) throw new Failure('stopped before the address was ready');
+  return done();
+}
+
+/** Sets interface 0's MAC, and its address unless it comes later (DHCP, probing: see address()). */
+function configure(stack: Stack, options: UpOptions, mac: string): void {
+  if (options.dhcp || options.probe) stack.setMac(0, mac);
+  else stack.configure(0, { mac, ip: options.ip!, gateway: options.gateway });
+}
+
+/** With the interface up: waits for the DHCP lease, or for --ip's RFC 5227 probes. Returns the
+ *  address in use and any lines to print after the "up" line. */
+async function address(stack: Stack, options: UpOptions): Promise<{ ip: string; lines: string }> {
+  if (options.dhcp) {
+    stack.dhcpStart(0);
+    if (!(await waitFor(() => stack.dhcpLease().state === 'bound', DHCP_WAIT_MS))) {
+      throw new Failure(`no DHCP lease after ${DHCP_WAIT_MS / 1000} s (client ${stack.dhcpLease().state})`);
+    }
+    const lease = stack.dhcpLease();
+    const dns = lease.dns.join(',') || 'none';
+    const line = `netstack: dhcp lease ${lease.ip} router ${lease.router ?? 'none'} dns ${dns} lease ${lease.leaseSeconds}s server ${lease.server}\n`;
+    return { ip: lease.ip!, lines: line };
+  }
+  if (options.probe) {
+    stack.configureProbed(0, options.ip!, options.gateway);
+    await waitFor(() => stack.addrState(0) !== 'probing', PROBE_WAIT_MS);
+    const state = stack.addrState(0);
+    if (state === 'conflict') throw new Failure(`${options.ip}: another host answers for this address (RFC 5227 probe)`);
+    if (state !== 'ready') throw new Failure(`${options.ip}: probing did not finish in ${PROBE_WAIT_MS / 1000} s`);
+  }
+  return { ip: options.ip!, lines: '' };
+}
+
 function printCounters(stack: Stack, label: string): void {
   const counters = Object.entries(stack.counters()).filter(([name, value]) => name && value);
   process.stderr.write(`netstack: down ${label}; ${counters.map(([n, v]) => `${n}=${v}`).join(' ') || 'no traffic'}\n`);
@@ -187,7 +233,7 @@ async function upHere(options: UpOptions): Promise<number> {
     }
     stack = await Stack.load({ profile: options.profile, seed, spi: chip ? new Enc28j60Bus(chip) : undefined });
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
-    stack.configure(0, { mac, ip: options.ip, gateway: options.gateway });
+    configure(stack, options, mac);
     if (options.vlan) stack.setVlan(0, options.vlan);
     if (chip) stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex, interrupt: true });
     else stack.attach(0, nic);
@@ -200,9 +246,12 @@ async function upHere(options: UpOptions): Promise<number> {
     stack.up(0);
     control = await listenControl(stack, { stack, ifaceName: () => options.tap }, upControlPath(options));
     const chipLine = chip ? `netstack: ENC28J60 model on the TAP, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
-    // After the chip is ready, so the first reports reach the wire.
+    const { ip: addr, lines } = await address(stack, options);
+    // An explicit --dns wins over the servers of a DHCP lease (which the module applies when bound).
+    if (options.dhcp && options.dns.length) stack.setDnsServers(options.dns);
+    // After the chip is ready and the address is in use, so the first reports reach the wire.
     for (const group of options.join) stack.joinGroup(0, group);
-    process.stdout.write(`netstack: up ${options.tap} ${options.ip} ${mac}\n${chipLine}`);
+    process.stdout.write(`netstack: up ${options.tap} ${addr} ${mac}\n${chipLine}${lines}`);
     if (process.env[DEMO_ENV]) process.stdout.write(`${DEMO_HINTS}\n`);
     void resolveNames(stack, options.resolve);
   } catch (error) {
@@ -241,7 +290,7 @@ async function upSpidev(options: UpOptions): Promise<number> {
   try {
     stack = await Stack.load({ profile: options.profile, seed, spi: bus });
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
-    stack.configure(0, { mac, ip: options.ip, gateway: options.gateway });
+    configure(stack, options, mac);
     if (options.vlan) stack.setVlan(0, options.vlan);
     stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
     startServices(stack, options);
@@ -250,8 +299,11 @@ async function upSpidev(options: UpOptions): Promise<number> {
     stack.up(0);
     control = await listenControl(stack, { stack, ifaceName: () => basename(options.spi!) }, upControlPath(options));
     const chipLine = `netstack: ENC28J60 on ${options.spi}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n`;
+    const { ip: addr, lines } = await address(stack, options);
+    // An explicit --dns wins over the servers of a DHCP lease (which the module applies when bound).
+    if (options.dhcp && options.dns.length) stack.setDnsServers(options.dns);
     for (const group of options.join) stack.joinGroup(0, group);
-    process.stdout.write(`netstack: up ${options.spi} ${options.ip} ${mac}\n${chipLine}`);
+    process.stdout.write(`netstack: up ${options.spi} ${addr} ${mac}\n${chipLine}${lines}`);
     void resolveNames(stack, options.resolve);
   } catch (error) {
     control?.close();

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ABI_VERSION, ArpStateName, DnsStatus, Errno, errnoName, TcpStateName, type NetstackExports, type Profile } from './abi.ts';
+import { ABI_VERSION, AddrStateName, ArpStateName, DhcpStateName, DnsStatus, Errno, errnoName, TcpStateName, type NetstackExports, type Profile } from './abi.ts';
 import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from './addr.ts';
 import { ping, traceroute, type PingOptions, type PingReport, type TracerouteOptions, type TracerouteReport } from './probes.ts';
 import type { SpiBus } from './spi/bus.ts';
@@ -110,6 +110,16 @@ const DNS_START_ERRORS: Record<number, [string, string]> = {
   [Errno.EAGAIN]: ['EAGAIN', 'too many lookups in flight'],
   [Errno.ENETUNREACH]: ['ECONNREFUSED', 'no DNS server set (setDnsServers)'],
 };
+
+export interface DhcpLease {
+  state: (typeof DhcpStateName)[number];
+  /** "a.b.c.d/prefix", or null until bound. */
+  ip: string | null;
+  router: string | null;
+  server: string | null;
+  dns: string[];
+  leaseSeconds: number;
+}
 
 export interface ArpRow {
   iface: number;
@@ -237,9 +247,7 @@ export class Stack {
   }
 
   configure(iface: number, config: IfaceConfig): void {
-    this.checkIface(iface);
-    const [hi, lo] = parseMac(config.mac);
-    this.check(this.exports.iface_set_mac(iface, hi, lo), 'iface_set_mac');
+    this.setMac(iface, config.mac);
     const { addr, prefix } = parseCidr(config.ip);
     const gateway = config.gateway ? parseIpv4(config.gateway) : 0;
     this.check(this.exports.iface_set_ipv4(iface, addr, prefix, gateway), 'iface_set_ipv4');
@@ -274,6 +282,54 @@ export class Stack {
   leaveGroup(iface: number, group: string): void {
     this.checkIface(iface);
     this.check(this.exports.igmp_leave(iface, parseIpv4(group)), 'igmp_leave');
+  }
+
+  setMac(iface: number, mac: string): void {
+    this.checkIface(iface);
+    const [hi, lo] = parseMac(mac);
+    this.check(this.exports.iface_set_mac(iface, hi, lo), 'iface_set_mac');
+  }
+
+  /** Sets the address after RFC 5227 probes find no conflict (addrState() tells when). */
+  configureProbed(iface: number, ip: string, gateway?: string): void {
+    this.checkIface(iface);
+    const { addr, prefix } = parseCidr(ip);
+    this.check(this.exports.iface_set_ipv4_probed(iface, addr, prefix, gateway ? parseIpv4(gateway) : 0), 'iface_set_ipv4_probed');
+    this.kick();
+  }
+
+  addrState(iface: number): (typeof AddrStateName)[number] {
+    const state = this.exports.iface_addr_state(iface);
+    if (state < 0) throw new RangeError(`interface ${iface} does not exist`);
+    return AddrStateName[state];
+  }
+
+  /** Starts the DHCP client on iface (the MAC must be set); dhcpLease() follows it. */
+  dhcpStart(iface: number): void {
+    this.checkIface(iface);
+    this.check(this.exports.dhcp_start(iface), 'dhcp_start');
+    this.kick();
+  }
+
+  /** Releases the lease and stops the client. */
+  dhcpStop(): void {
+    this.exports.dhcp_stop();
+    this.kick();
+  }
+
+  dhcpLease(): DhcpLease {
+    const e = this.exports;
+    const addr = e.dhcp_lease_addr();
+    const optional = (value: number) => (value ? formatIpv4(value) : null);
+    const iface = e.dhcp_iface();
+    return {
+      state: DhcpStateName[e.dhcp_state()],
+      ip: addr ? `${formatIpv4(addr)}/${e.dhcp_lease_prefix()}` : null,
+      router: optional(e.dhcp_lease_router()),
+      server: optional(e.dhcp_lease_server()),
+      dns: [0, 1].map((i) => e.dhcp_dns_server(iface, i)).filter((a) => a !== 0).map(formatIpv4),
+      leaseSeconds: e.dhcp_lease_seconds(),
+    };
   }
 
   /** Brings the interface up (the module announces itself with a gratuitous ARP). */

@@ -20,6 +20,7 @@ import {
 } from "../wire/arp";
 import { eth_emit, eth_emit_broadcast_dst, eth_is_multicast, ETHERTYPE_ARP, ETH_DST } from "../wire/ethernet";
 import { ipv4_is_multicast, ipv4_is_reserved, IPV4_BROADCAST } from "../wire/ipv4";
+import { arp_probe_rx } from "./arp_probe";
 import { clock_now, clock_wake_at } from "./clock";
 import { iface_addr, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, tx_frame } from "./iface";
 
@@ -82,11 +83,15 @@ function claim(iface: i32, addr: u32): i32 {
 }
 
 function tx_arp(iface: i32, op: u32, target_mac: usize, target_addr: u32): void {
+  tx_arp_from(iface, op, iface_addr(iface), target_mac, target_addr);
+}
+
+function tx_arp_from(iface: i32, op: u32, sender_addr: u32, target_mac: usize, target_addr: u32): void {
   const mac = iface_mac(iface);
   if (target_mac == 0) eth_emit_broadcast_dst(arp_frame);
   else copy(arp_frame + ETH_DST, target_mac, 6);
   eth_emit(arp_frame, arp_frame + ETH_DST, mac, ETHERTYPE_ARP);
-  arp_emit(arp_frame + <usize>ETH_HEADER_BYTES, op, mac, iface_addr(iface), target_mac, target_addr);
+  arp_emit(arp_frame + <usize>ETH_HEADER_BYTES, op, mac, sender_addr, target_mac, target_addr);
   tx_frame(iface, arp_frame, ETH_HEADER_BYTES + 28);
   count(op == ARP_OP_REQUEST ? Counter.arp_tx_request : Counter.arp_tx_reply);
 }
@@ -102,6 +107,12 @@ function request(entry: i32): void {
 /** Announces the interface's address (gratuitous ARP: sender and target are both ours). */
 export function arp_announce(iface: i32): void {
   tx_arp(iface, ARP_OP_REQUEST, 0, iface_addr(iface));
+}
+
+/** A broadcast request for addr from sender_addr, whatever the interface's address is (RFC 5227
+ *  probes: sender 0.0.0.0; announcements: sender = target = addr). */
+export function arp_request_as(iface: i32, sender_addr: u32, addr: u32): void {
+  tx_arp_from(iface, ARP_OP_REQUEST, sender_addr, 0, addr);
 }
 
 function send_queued(slot: i32, mac: usize, iface: i32): void {
@@ -191,6 +202,8 @@ export function rx_arp(iface: i32, packet: usize, len: i32): void {
   count(Counter.arp_rx);
   const reason = arp_check(packet, len);
   if (reason != Counter.OK) { count(reason); return; }
+  // Conflict detection sees every packet first, even before the interface has an address.
+  if (iface_is_up(iface) && arp_probe_rx(iface, packet)) return;
   const our_addr = iface_addr(iface);
   if (our_addr == 0 || !iface_is_up(iface)) return;
   const sender_mac = arp_sender_mac(packet);

@@ -1,19 +1,19 @@
 // The UDP socket API for firmware code and the host: handles are small integers, errors are
 // negative errno values (socket/errno.ts), payloads are caller-owned byte ranges.
-import { UDP_SOCKET_COUNT, ETH_MTU } from "../config";
+import { ETH_MTU, IFACE_COUNT, UDP_SOCKET_COUNT } from "../config";
 import { hal_random } from "../hal";
 import { copy } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { pool_alloc, POOL_NONE } from "../lib/pool";
 import { IPV4_HEADER_BYTES, IP_PROTO_UDP, ipv4_is_multicast, IPV4_BROADCAST } from "../wire/ipv4";
 import { udp_emit, UDP_HEADER_BYTES } from "../wire/udp";
-import { iface_addr, iface_owns_addr } from "../net/iface";
+import { iface_addr, iface_is_up, iface_owns_addr } from "../net/iface";
 import { ipv4_payload, route_iface, tx_ipv4, DEFAULT_TTL } from "../net/ipv4";
 import {
   udp_bound_addr, udp_bound_port, udp_port_taken, udp_queued, udp_ring_take, udp_slot_bind,
   udp_slot_close, udp_slot_open, udp_state, udp_taken_addr, udp_taken_port, UDP_BOUND, UDP_CLOSED,
 } from "../net/udp";
-import { EADDRINUSE, EAGAIN, EBADF, EINVAL, EMFILE, EMSGSIZE, ENETUNREACH, ENOBUFS } from "./errno";
+import { EADDRINUSE, EAGAIN, EBADF, EINVAL, EMFILE, EMSGSIZE, ENETDOWN, ENETUNREACH, ENOBUFS } from "./errno";
 
 /** Largest datagram payload until fragmentation exists: one MTU. */
 @inline export const UDP_PAYLOAD_MAX: i32 = ETH_MTU - IPV4_HEADER_BYTES - UDP_HEADER_BYTES;
@@ -71,11 +71,28 @@ export function udp_socket_sendto(handle: i32, addr: u32, port: u32, data: usize
   }
   const iface = route_iface(addr);
   if (iface < 0) { count(Counter.ipv4_tx_no_route); return ENETUNREACH; }
-  const buffer = pool_alloc();
-  if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return ENOBUFS; }
   const bound_addr = udp_bound_addr(handle);
   // A socket bound to a broadcast or group address still sends from the interface address.
   const src = bound_addr != 0 && iface_owns_addr(bound_addr) ? bound_addr : iface_addr(iface);
+  return send(handle, iface, src, addr, port, data, len);
+}
+
+/**
+ * Sends len bytes at data to addr:port out of iface, from the interface's address as it is
+ * (0.0.0.0 before it has one: a DHCP client, RFC 2131 4.1), without a route lookup. The
+ * socket must be bound.
+ */
+export function udp_socket_sendto_iface(handle: i32, iface: i32, addr: u32, port: u32, data: usize, len: i32): i32 {
+  if (!valid(handle) || udp_state(handle) != UDP_BOUND) return EBADF;
+  if (iface < 0 || iface >= IFACE_COUNT || addr == 0 || port == 0 || port > 0xffff || len < 0) return EINVAL;
+  if (len > UDP_PAYLOAD_MAX) return EMSGSIZE;
+  if (!iface_is_up(iface)) return ENETDOWN;
+  return send(handle, iface, iface_addr(iface), addr, port, data, len);
+}
+
+function send(handle: i32, iface: i32, src: u32, addr: u32, port: u32, data: usize, len: i32): i32 {
+  const buffer = pool_alloc();
+  if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return ENOBUFS; }
   const udp = ipv4_payload(buffer);
   copy(udp + <usize>UDP_HEADER_BYTES, data, len);
   udp_emit(udp, len, udp_bound_port(handle), port, src, addr);

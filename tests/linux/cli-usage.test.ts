@@ -61,6 +61,10 @@ describe('netstack command line', { skip }, () => {
     ['VLAN ID 0', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '0']],
     ['--join of a unicast address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--join', '192.0.2.9']],
     ['--join of a bad address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--join', '239.1.2']],
+    ['--dhcp with --ip', ['up', '--tap', 't0', '--dhcp', '--ip', '192.0.2.2/24']],
+    ['--dhcp with --gw', ['up', '--tap', 't0', '--dhcp', '--gw', '192.0.2.1']],
+    ['--probe with --dhcp', ['up', '--tap', 't0', '--dhcp', '--probe']],
+    ['--probe without --ip', ['up', '--tap', 't0', '--probe']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {
@@ -84,6 +88,8 @@ describe('netstack command line', { skip }, () => {
     assert.match(result.stdout, /--resolve NAME/);
     assert.match(result.stdout, /--vlan VID/);
     assert.match(result.stdout, /--join GROUP/);
+    assert.match(result.stdout, /netstack up --tap NAME --dhcp/);
+    assert.match(result.stdout, /--probe /);
   });
 
   test('a client with no stack behind its socket: one line, exit 1', () => {

@@ -87,8 +87,8 @@ export class Netns {
     return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
   }
 
-  /** Starts `netstack up --netns <ours> ...args` and waits for its "up" line. */
-  async startNetstack(args: string[]): Promise<Netstack> {
+  /** Starts `netstack up --netns <ours> ...args` and waits (bounded) for its "up" line. */
+  async startNetstack(args: string[], { timeoutMs = START_TIMEOUT_MS }: { timeoutMs?: number } = {}): Promise<Netstack> {
     const child = spawn(process.execPath, [CLI, 'up', '--netns', this.name, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.started.push(child);
     let stdout = '';
@@ -97,7 +97,7 @@ export class Netns {
     child.stderr!.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const mac = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`netstack did not come up in ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`netstack did not come up in ${timeoutMs} ms: ${stderr}`)), timeoutMs);
       const check = () => {
         const match = /^netstack: up \S+ \S+ ([0-9a-f:]{17})$/m.exec(stdout);
         if (match) {
