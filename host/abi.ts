@@ -1,4 +1,4 @@
-// The host <-> module contract (ABI version 2). assembly/index.ts implements the exports;
+// The host <-> module contract (ABI version 3). assembly/index.ts implements the exports;
 // every host (this runtime, a board's native glue) implements the imports.
 //
 // Conventions
@@ -7,7 +7,7 @@
 // - Calls that can fail return a negative error code (see Errno); >= 0 is success.
 // - Payloads cross the boundary through the module's io buffer (io_buffer()).
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Exports of build/netstack-<profile>.wasm. */
 export interface NetstackExports {
@@ -111,6 +111,28 @@ export interface NetstackExports {
   arp_row_addr(): number;
   arp_row_mac_hi(): number;
   arp_row_mac_lo(): number;
+  // ---- Routing, forwarding, MTU ----
+  /** Largest datagram sent on iface, 576..1500 (default 1500); longer ones are fragmented. */
+  iface_set_mtu(iface: number, mtu: number): number;
+  iface_mtu(iface: number): number;
+  /**
+   * Static route dst/prefix via gateway (0 = directly on iface) on iface (-1 = the interface
+   * whose subnet holds the gateway); lower metric wins between equal prefixes. EINVAL,
+   * ENETUNREACH (gateway not on a connected subnet), EEXIST, ENOSPC (table full).
+   */
+  route_add(dst: number, prefix: number, gateway: number, iface: number, metric: number): number;
+  /** Removes a static route (gateway 0 = any); ESRCH if none. */
+  route_del(dst: number, prefix: number, gateway: number): number;
+  /** Routing table row i (0 <= i < route_capacity()): kind (0 none, RouteKind) and route_row_*. */
+  route_capacity(): number;
+  route_row(i: number): number;
+  route_row_dst(): number;
+  route_row_prefix(): number;
+  route_row_gateway(): number;
+  route_row_iface(): number;
+  route_row_metric(): number;
+  /** Forwarding between interfaces: 0 off (default), 1 on. */
+  ip_forwarding(on: number): void;
   /** Heap probe for the no-allocation test: each call advances a fixed step unless something else allocated. */
   heap_top(): number;
 }
@@ -149,8 +171,13 @@ export const TcpStateName = [
 export const ArpState = { FREE: 0, INCOMPLETE: 1, REACHABLE: 2, STALE: 3, PROBE: 4 } as const;
 export const ArpStateName = ['free', 'INCOMPLETE', 'REACHABLE', 'STALE', 'PROBE'];
 
+export const RouteKindName = ['none', 'connected', 'default', 'static'] as const;
+
 export const Errno = {
+  ESRCH: -3,
   EBADF: -9,
+  EEXIST: -17,
+  ENOSPC: -28,
   EAGAIN: -11,
   EINVAL: -22,
   EMFILE: -24,

@@ -1,8 +1,8 @@
 // Interface table: address configuration and link state per interface, and the one place
 // frames leave the module (tx_frame pads them and hands them to the driver, net/nic.ts).
 //
-//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up
-import { IFACE_COUNT, ETH_FRAME_MIN_BYTES } from "../config";
+//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up | mtu
+import { IFACE_COUNT, ETH_FRAME_MIN_BYTES, ETH_MTU } from "../config";
 import { fill } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { ipv4_mask, IPV4_BROADCAST } from "../wire/ipv4";
@@ -14,6 +14,9 @@ const prefixes = new StaticArray<i32>(IFACE_COUNT);
 const masks = new StaticArray<u32>(IFACE_COUNT);
 const gateways = new StaticArray<u32>(IFACE_COUNT);
 const up = new StaticArray<bool>(IFACE_COUNT);
+/** Largest datagram sent on the interface (net/ipv4_frag.ts fragments to it). */
+const mtus = new StaticArray<i32>(IFACE_COUNT);
+for (let i = 0; i < IFACE_COUNT; i++) unchecked((mtus[i] = ETH_MTU));
 
 @inline export function iface_valid(iface: i32): bool {
   return iface >= 0 && iface < IFACE_COUNT;
@@ -27,6 +30,12 @@ const up = new StaticArray<bool>(IFACE_COUNT);
 @inline export function iface_mask(iface: i32): u32 { return unchecked(masks[iface]); }
 @inline export function iface_gateway(iface: i32): u32 { return unchecked(gateways[iface]); }
 @inline export function iface_is_up(iface: i32): bool { return unchecked(up[iface]); }
+@inline export function iface_mtu(iface: i32): i32 { return unchecked(mtus[iface]); }
+@inline export function iface_prefix(iface: i32): i32 { return unchecked(prefixes[iface]); }
+
+export function iface_set_mtu_bytes(iface: i32, mtu: i32): void {
+  unchecked((mtus[iface] = mtu));
+}
 
 /** A MAC has been set (iface_set_mac refuses all-zero addresses). */
 export function iface_has_mac(iface: i32): bool {

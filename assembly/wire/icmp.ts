@@ -5,7 +5,7 @@
 //   echo:        rest = identifier(2) sequence(2), data echoed back unchanged
 //   unreachable: rest = unused(2) next-hop MTU(2), data = offending IP header + leading bytes
 import { get16, put16, put32 } from "../lib/bytes";
-import { checksum } from "../lib/checksum";
+import { checksum, finish, sum_bytes } from "../lib/checksum";
 import { Counter } from "../lib/counters";
 
 @inline const TYPE: usize = 0;
@@ -49,6 +49,14 @@ export function icmp_emit(ptr: usize, len: i32, type: u32, code: u32, rest: u32)
 }
 
 /** Turns an echo request (already copied in place) into the reply: type changes, rest is kept. */
+/** Turns a copied echo request header into the reply's, its checksum covering data (data_len bytes, elsewhere). */
+export function icmp_emit_echo_reply_header(ptr: usize, data: usize, data_len: i32): void {
+  store<u8>(ptr + TYPE, <u8>ICMP_ECHO_REPLY);
+  store<u8>(ptr + CODE, 0);
+  put16(ptr + CHECKSUM, 0);
+  put16(ptr + CHECKSUM, finish(sum_bytes(data, data_len, sum_bytes(ptr, ICMP_HEADER_BYTES, 0))));
+}
+
 export function icmp_emit_echo_reply(ptr: usize, len: i32): void {
   store<u8>(ptr + TYPE, <u8>ICMP_ECHO_REPLY);
   store<u8>(ptr + CODE, 0);

@@ -12,7 +12,8 @@ import {
   TCP_ACK, TCP_FIN, TCP_HEADER_BYTES, TCP_PSH, TCP_RST, TCP_SYN,
 } from "../../wire/tcp";
 import { clock_now, clock_wake_at } from "../clock";
-import { ipv4_payload, route_iface, tx_ipv4 } from "../ipv4";
+import { ipv4_payload, tx_ipv4 } from "../ipv4";
+import { route_lookup } from "../route";
 import {
   Tcb, tcb, send_ring, ooo_ranges, sack_ranges, has, set, clear,
   F_ACK_NOW, F_DELACK, F_NODELAY, F_PERSIST, F_RTT_TIMING, F_RTX, F_SACK, F_SHUT_WR, F_SYN_WS,
@@ -100,7 +101,7 @@ function fill_sack_blocks(i: i32, t: Tcb): i32 {
  * buffer); the caller leaves its state unchanged and a timer or the next event retries.
  */
 export function send_segment(i: i32, t: Tcb, seq: u32, flags: u32, offset: i32, len: i32): bool {
-  const iface = route_iface(t.remote_addr);
+  const iface = route_lookup(t.remote_addr);
   if (iface < 0) { count(Counter.ipv4_tx_no_route); return false; }
   const buffer = pool_alloc();
   if (buffer == POOL_NONE) {
@@ -274,7 +275,7 @@ export function delay_ack(t: Tcb, delay_ms: u32): void {
  */
 export function send_reset(local: u32, local_port: u32, remote: u32, remote_port: u32, seg_seq: u32, seg_ack: u32, seg_flags: u32, seg_len: u32): void {
   if (seg_flags & TCP_RST) return;
-  const iface = route_iface(remote);
+  const iface = route_lookup(remote);
   if (iface < 0) { count(Counter.ipv4_tx_no_route); return; }
   const buffer = pool_alloc();
   if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return; }
@@ -291,7 +292,7 @@ export function send_reset(local: u32, local_port: u32, remote: u32, remote_port
 
 /** A bare ACK not tied to a slot (TIME-WAIT answers), with timestamps if the connection had them. */
 export function send_bare_ack(local: u32, local_port: u32, remote: u32, remote_port: u32, seq: u32, ack: u32, timestamps: bool, ts_ecr: u32): void {
-  const iface = route_iface(remote);
+  const iface = route_lookup(remote);
   if (iface < 0) { count(Counter.ipv4_tx_no_route); return; }
   const buffer = pool_alloc();
   if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return; }

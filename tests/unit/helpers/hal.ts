@@ -12,3 +12,8 @@ export declare function tx_count(): i32;
 // @ts-ignore: decorator
 @external("test", "tx_len")
 export declare function tx_len(): i32;
+
+/** Logs every following frame: frame k at ptr + k * stride as [len: u32][bytes], at most count frames. */
+// @ts-ignore: decorator
+@external("test", "capture_log")
+export declare function capture_log(ptr: usize, stride: i32, count: i32): void;
