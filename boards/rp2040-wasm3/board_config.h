@@ -3,7 +3,7 @@
 // is locally administered (02:...). Change both files together.
 #pragma once
 
-#define NETSTACK_ABI_VERSION 2 /* host/abi.ts ABI_VERSION that this glue implements */
+#define NETSTACK_ABI_VERSION 3 /* host/abi.ts ABI_VERSION that this glue implements */
 #define BOARD_PROFILE "tiny"   /* build/netstack-tiny.wasm, embedded by wasm_blob.S */
 
 /* spi0 on GP16-19. spi_init() is asked for the ENC28J60's maximum, 20 MHz

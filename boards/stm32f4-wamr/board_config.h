@@ -3,7 +3,7 @@
 // administered (02:...). Change both files together.
 #pragma once
 
-#define NETSTACK_ABI_VERSION 2 /* host/abi.ts ABI_VERSION that this glue implements */
+#define NETSTACK_ABI_VERSION 3 /* host/abi.ts ABI_VERSION that this glue implements */
 #define BOARD_PROFILE "tiny"   /* build/netstack-tiny.wasm, embedded by wasm_blob.S */
 
 /* SPI1 (AF5) on PA5/PA6/PA7, clocked from APB2 = 84 MHz (168 MHz SYSCLK). The prescaler is a

@@ -3,7 +3,7 @@
 // administered (02:...). Change both files together.
 #pragma once
 
-#define NETSTACK_ABI_VERSION 2 /* host/abi.ts ABI_VERSION that this glue implements */
+#define NETSTACK_ABI_VERSION 3 /* host/abi.ts ABI_VERSION that this glue implements */
 #define BOARD_PROFILE "tiny"   /* build/netstack-tiny.wasm, embedded by main/CMakeLists.txt */
 
 /* SPI3_HOST (VSPI) on its IO_MUX pins. 20 MHz is the ENC28J60's maximum SCK
