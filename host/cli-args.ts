@@ -44,6 +44,34 @@ export interface UpOptions {
   seed?: number;
   /** Allows a TAP in the initial network namespace (off: we refuse to touch the host's network). */
   allowRootNetns: boolean;
+  /** MTU of the first interface (576..1500; default 1500). */
+  mtu?: number;
+  /** Interfaces 1, 2, ... on TAPs of their own. */
+  ifaces: ExtraIface[];
+  /** Static routes added after the interfaces are configured. */
+  routes: RouteOption[];
+  /** Forward datagrams between interfaces (RFC 1812). */
+  forward: boolean;
+}
+
+/** Another interface on a TAP (--iface): created in the stack's namespace, then moved to netns if given. */
+export interface ExtraIface {
+  tap: string;
+  /** "a.b.c.d/prefix" of the stack on this interface. */
+  ip: string;
+  /** "a.b.c.d/prefix" given to the Linux side of this TAP. */
+  hostIp?: string;
+  /** An existing namespace the TAP moves into (its fd keeps working there). */
+  netns?: string;
+  mac?: string;
+  mtu?: number;
+}
+
+/** A static route (--route DST/PREFIX,via=GW[,metric=N]). */
+export interface RouteOption {
+  dst: string;
+  via: string;
+  metric?: number;
 }
 
 export type Command = { name: 'help' } | { name: 'demo' } | { name: 'up'; options: UpOptions };
@@ -70,6 +98,10 @@ const UP_OPTIONS = {
   delay: { type: 'string' },
   seed: { type: 'string' },
   'allow-root-netns': { type: 'boolean' },
+  mtu: { type: 'string' },
+  iface: { type: 'string', multiple: true },
+  route: { type: 'string', multiple: true },
+  forward: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,7 +120,7 @@ export function parseCommand(argv: string[]): Command {
 }
 
 function parseUp(argv: string[]): Command {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, options: UP_OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
@@ -128,6 +160,11 @@ function parseUp(argv: string[]): Command {
   if (spidev && (pcap !== undefined || text('host-ip') !== undefined)) {
     throw new UsageError(`${pcap !== undefined ? '--pcap' : '--host-ip'} needs a TAP; not with --nic enc28j60-spidev`);
   }
+  const ifaces = ((values.iface as string[] | undefined) ?? []).map(parseIface);
+  if (ifaces.length && nic !== 'tap') throw new UsageError('--iface needs --nic tap');
+  const taps = [tap, ...ifaces.map((i) => i.tap)];
+  if (new Set(taps).size !== taps.length) throw new UsageError('each interface needs a TAP name of its own');
+  const routes = ((values.route as string[] | undefined) ?? []).map(parseRoute);
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
   return {
@@ -143,8 +180,55 @@ function parseUp(argv: string[]): Command {
       delayMs: number(text('delay'), '--delay', 0, 60_000, true) ?? 0,
       seed: number(text('seed'), '--seed', 0, 0xffffffff, true),
       allowRootNetns: values['allow-root-netns'] === true,
+      mtu: number(text('mtu'), '--mtu', MTU_MIN, MTU_MAX, true),
+      ifaces,
+      routes,
+      forward: values.forward === true,
     },
   };
+}
+
+/** The module's MTU bounds (iface_set_mtu): RFC 1122's 576 up to Ethernet's 1500. */
+const MTU_MIN = 576;
+const MTU_MAX = 1500;
+
+/** Splits "HEAD,key=value,..." into the head and its keys, refusing keys not in `allowed`. */
+function fields(text: string, flag: string, allowed: string[]): { head: string; keys: Record<string, string> } {
+  const [head, ...rest] = text.split(',');
+  const keys: Record<string, string> = {};
+  for (const item of rest) {
+    const at = item.indexOf('=');
+    const key = at < 0 ? item : item.slice(0, at);
+    if (at < 0 || !allowed.includes(key)) throw new UsageError(`${flag} "${text}": "${item}" is not one of ${allowed.map((k) => `${k}=`).join(' ')}`);
+    if (key in keys) throw new UsageError(`${flag} "${text}": ${key}= given twice`);
+    keys[key] = item.slice(at + 1);
+  }
+  return { head, keys };
+}
+
+function parseIface(text: string): ExtraIface {
+  const { head: tap, keys } = fields(text, '--iface', ['ip', 'host-ip', 'netns', 'mac', 'mtu']);
+  if (!TAP_NAME.test(tap) || tap === '.' || tap === '..') throw new UsageError(`--iface "${text}": TAP name of 1-15 of A-Z a-z 0-9 _ . -`);
+  if (!keys.ip) throw new UsageError(`--iface "${text}": needs ip=ADDR/PREFIX`);
+  check(() => parseCidr(keys.ip), '--iface ip=');
+  if (keys['host-ip'] !== undefined) check(() => parseCidr(keys['host-ip']), '--iface host-ip=');
+  if (keys.mac !== undefined) check(() => parseMac(keys.mac), '--iface mac=');
+  if (keys.netns !== undefined && !NETNS_NAME.test(keys.netns)) throw new UsageError(`--iface netns="${keys.netns}": 1-64 of A-Z a-z 0-9 _ . -`);
+  return { tap, ip: keys.ip, hostIp: keys['host-ip'], netns: keys.netns, mac: keys.mac, mtu: number(keys.mtu, '--iface mtu=', MTU_MIN, MTU_MAX, true) };
+}
+
+function parseRoute(text: string): RouteOption {
+  const { head: dst, keys } = fields(text, '--route', ['via', 'metric']);
+  check(() => parseCidr(dst), '--route');
+  if (!keys.via) throw new UsageError(`--route "${text}": needs via=GATEWAY`);
+  check(() => parseIpv4(keys.via), '--route via=');
+  return { dst, via: keys.via, metric: number(keys.metric, '--route metric=', 0, 0xffffffff, true) };
+}
+
+/** An --iface value from its parsed form. */
+function ifaceArgument(i: ExtraIface): string {
+  const keys: [string, string | number | undefined][] = [['ip', i.ip], ['host-ip', i.hostIp], ['netns', i.netns], ['mac', i.mac], ['mtu', i.mtu]];
+  return [i.tap, ...keys.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)].join(',');
 }
 
 function required(value: string | undefined, what: string): string {
@@ -192,6 +276,10 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   if (options.delayMs) add('--delay', options.delayMs);
   add('--seed', options.seed);
   if (options.allowRootNetns) args.push('--allow-root-netns');
+  add('--mtu', options.mtu);
+  for (const iface of options.ifaces) args.push('--iface', ifaceArgument(iface));
+  for (const r of options.routes) args.push('--route', [r.dst, `via=${r.via}`, ...(r.metric !== undefined ? [`metric=${r.metric}`] : [])].join(','));
+  if (options.forward) args.push('--forward');
   return args;
 }
 
@@ -231,6 +319,15 @@ Options for up:
   --delay MS               delay every frame by MS milliseconds
   --seed N                 seed for the stack's randomness, the MAC and the impairments
   --allow-root-netns       allow a TAP in the initial network namespace (refused by default)
+  --mtu N                  MTU of the first interface (576..1500, default 1500); larger
+                           datagrams leave in fragments
+  --iface TAP,ip=ADDR/PREFIX[,host-ip=ADDR/PREFIX][,netns=NS][,mac=MAC][,mtu=N]
+                           another interface (repeatable, up to the profile's interface
+                           count): a TAP created beside the first, moved into the existing
+                           namespace NS if given, its Linux side given host-ip there
+  --route DST/PREFIX,via=GW[,metric=N]
+                           static route (repeatable); GW on a connected subnet
+  --forward                forward datagrams between interfaces (a router; off by default)
 
 Prints "netstack: up <tap or spi> <ip> <mac>" when ready (with an ENC28J60: once the chip
 is set up); stops on SIGINT or SIGTERM.
