@@ -3,8 +3,9 @@
 // the driver reuses) into a pool buffer, its TTL decremented with an incremental checksum
 // update, and sent to the next hop of its route, in fragments when the outgoing MTU is smaller
 // (or refused with "fragmentation needed" when DF is set, RFC 1191). Broadcasts and groups
-// never get here (rx_ipv4 delivers or drops them); link-local datagrams and other subnets'
-// directed broadcasts are not forwarded (RFC 3927 7, RFC 2644). Every outcome has a counter.
+// never get here (rx_ipv4 delivers or drops them); link-layer broadcasts, link-local datagrams
+// and other subnets' directed broadcasts are not forwarded (RFC 1812 5.3.4, RFC 3927 7,
+// RFC 2644). Every outcome has a counter.
 import { IFACE_COUNT } from "../config";
 import { copy } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
@@ -16,7 +17,9 @@ import {
 import {
   ICMP_DEST_UNREACHABLE, ICMP_TIME_EXCEEDED, ICMP_UNREACH_FRAG_NEEDED, ICMP_UNREACH_HOST, ICMP_UNREACH_NET,
 } from "../wire/icmp";
+import { eth_is_multicast, ETH_DST } from "../wire/ethernet";
 import { tx_icmp_error } from "./icmp";
+import { nic_rx_buffer } from "./nic";
 import { iface_is_directed_broadcast, iface_mtu, iface_owns_addr } from "./iface";
 import { ipv4_fragment } from "./ipv4_frag";
 import { ipv4_output, IP_OFFSET } from "./ipv4";
@@ -36,11 +39,16 @@ function directed_broadcast(dst: u32): bool {
   return false;
 }
 
-/** Forwards the validated datagram at ip (received on in_iface, addressed to someone else). */
+/**
+ * Forwards the validated datagram at ip (received on in_iface, addressed to someone else).
+ * The frame it came in is still at the start of the interface's receive buffer.
+ */
 export function ipv4_forward(in_iface: i32, ip: usize): void {
   const src = ipv4_src(ip);
   const dst = ipv4_dst(ip);
-  if (ipv4_is_link_local(src) || ipv4_is_link_local(dst) || directed_broadcast(dst)) {
+  // RFC 1812 5.3.4: a unicast datagram in a link-layer broadcast or multicast is not forwarded.
+  const link_group = eth_is_multicast(nic_rx_buffer(in_iface) + ETH_DST);
+  if (link_group || ipv4_is_link_local(src) || ipv4_is_link_local(dst) || directed_broadcast(dst)) {
     count(Counter.ipv4_fwd_not_forwardable);
     return;
   }
@@ -86,8 +94,8 @@ function forward_fragments(ip: usize, out: i32, next_hop: u32, mtu: i32): void {
   copy(template, ip, IPV4_HEADER_BYTES);
   ipv4_decrement_ttl(template);
   const payload_len = ipv4_total_len(ip) - header_len;
-  const sent = ipv4_fragment(out, next_hop, template, ip + <usize>header_len, payload_len, 0, 0, ipv4_frag_offset(ip), ipv4_more_fragments(ip));
-  if (sent < 0) { count(Counter.ipv4_fwd_no_buffer); return; }
+  // A refusal is counted inside (tx_no_buffer, ipv4_tx_frag_unresolved).
+  if (ipv4_fragment(out, next_hop, template, ip + <usize>header_len, payload_len, 0, 0, ipv4_frag_offset(ip), ipv4_more_fragments(ip)) < 0) return;
   count(Counter.ipv4_fwd_fragmented);
 }
 

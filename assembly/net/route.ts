@@ -145,7 +145,7 @@ function connected_iface(addr: u32): i32 {
  */
 export function route_add(dst: u32, prefix: i32, gateway: u32, iface: i32, metric: u32): i32 {
   if (prefix < 0 || prefix > 32 || (dst & ~ipv4_mask(prefix)) != 0) return EINVAL;
-  if (iface >= 0 && !iface_valid(iface)) return EINVAL;
+  if (iface < NONE || (iface >= 0 && !iface_valid(iface))) return EINVAL;
   if (gateway == 0) {
     if (iface < 0) return EINVAL;
   } else if (iface < 0) {

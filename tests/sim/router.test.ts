@@ -182,13 +182,15 @@ test('forwarding is off by default: a datagram for someone else is counted and d
   assert.equal(counter(router, 'ipv4_rx_not_for_us'), 1);
 });
 
-test('link-local and other subnets\' directed broadcasts are not forwarded', async () => {
+test('link-local, other subnets\' directed broadcasts and link-layer broadcasts are not forwarded', async () => {
   const { clock, router, rawL, rawF } = await setup();
   rawL.send(viaRouter('169.254.1.1', PROTO_UDP, udp(RAW_L.ip, '169.254.1.1', 1, 9, pattern(4))));
   rawL.send(viaRouter('198.51.100.255', PROTO_UDP, udp(RAW_L.ip, '198.51.100.255', 1, 9, pattern(4))));
+  const datagram = ipv4(RAW_L.ip, '198.51.100.20', PROTO_UDP, udp(RAW_L.ip, '198.51.100.20', 1, 9, pattern(4)), { fragment: 0 });
+  rawL.send(ethernet('ff:ff:ff:ff:ff:ff', RAW_L.mac, ETHERTYPE_IPV4, datagram));
   clock.advance(100);
   assert.equal(rawF.find((x) => x.ipv4 !== undefined).length, 0);
-  assert.equal(counter(router, 'ipv4_fwd_not_forwardable'), 2);
+  assert.equal(counter(router, 'ipv4_fwd_not_forwardable'), 3);
 });
 
 test('the routing table lists connected rows and static routes', async () => {

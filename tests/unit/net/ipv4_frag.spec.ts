@@ -2,15 +2,18 @@ import { ARP_QUEUE_COUNT } from "../../../assembly/config";
 import { Counter } from "../../../assembly/lib/counters";
 import { pool_alloc, pool_available } from "../../../assembly/lib/pool";
 import { rx_arp } from "../../../assembly/net/arp";
+import { rx_icmp } from "../../../assembly/net/icmp";
+import { checksum } from "../../../assembly/lib/checksum";
+import { icmp_emit, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST } from "../../../assembly/wire/icmp";
 import { iface_set_mtu_bytes } from "../../../assembly/net/iface";
-import { ipv4_payload, tx_ipv4 } from "../../../assembly/net/ipv4";
+import { Delivery, ipv4_payload, tx_ipv4 } from "../../../assembly/net/ipv4";
 import { frag_count, frag_data_max, ipv4_fragment, tx_ipv4_gather } from "../../../assembly/net/ipv4_frag";
 import { EAGAIN, EMSGSIZE } from "../../../assembly/socket/errno";
 import { udp_socket_close, udp_socket_open, udp_socket_sendto } from "../../../assembly/socket/udp";
 import { arp_emit, ARP_OP_REPLY } from "../../../assembly/wire/arp";
 import {
   ipv4_check, ipv4_decrement_ttl, ipv4_dont_fragment, ipv4_emit, ipv4_frag_offset, ipv4_ident, ipv4_is_fragment,
-  ipv4_more_fragments, ipv4_src, ipv4_total_len, ipv4_ttl, IPV4_HEADER_BYTES, IP_PROTO_TCP, IP_PROTO_UDP,
+  ipv4_more_fragments, ipv4_src, ipv4_total_len, ipv4_ttl, IPV4_HEADER_BYTES, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP,
 } from "../../../assembly/wire/ipv4";
 import { udp_check, UDP_HEADER_BYTES } from "../../../assembly/wire/udp";
 import { first_difference } from "../helpers/bytes";
@@ -24,6 +27,7 @@ const header: usize = memory.data(IPV4_HEADER_BYTES, 4);
 const payload: usize = memory.data(8192, 8);
 const reassembled: usize = memory.data(8192, 8);
 const arp_packet: usize = memory.data(28, 4);
+const request: usize = memory.data(4100, 8);
 
 /** The IP header of logged frame k (untagged Ethernet). */
 function ip_of(k: i32): usize { return log + <usize>(k * STRIDE + 4 + 14); }
@@ -165,6 +169,32 @@ describe("ipv4 fragmentation on send", () => {
     expect<Counter>(udp_check(reassembled, total, OUR_ADDR, PEER_ADDR)).toBe(Counter.OK);
     expect<i32>(first_difference(reassembled + UDP_HEADER_BYTES, payload, 4000)).toBe(-1);
     udp_socket_close(h);
+  });
+});
+
+describe("echo replies larger than a frame", () => {
+  beforeEach(() => {
+    net_reset(1000);
+    iface_set_mtu_bytes(0, 1500);
+    peer_known();
+    capture_log(log, STRIDE, LOG_FRAMES);
+    mark();
+  });
+
+  it("answers a reassembled 4000-byte echo request in fragments with a valid checksum", () => {
+    // As reassembly would hand it over: header and message contiguous, longer than a frame.
+    const icmp = request + IPV4_HEADER_BYTES;
+    for (let i = 8; i < 4000; i++) store<u8>(icmp + <usize>i, <u8>(i * 3));
+    icmp_emit(icmp, 4000, ICMP_ECHO_REQUEST, 0, 0x12340007);
+    ipv4_emit(request, 4020, 9, false, 64, IP_PROTO_ICMP, PEER_ADDR, OUR_ADDR);
+    rx_icmp(0, request, icmp, 4000, Delivery.UNICAST);
+    expect<i32>(sent()).toBe(3);
+    expect<i32>(reassemble(3)).toBe(4000);
+    expect<u32>(load<u8>(reassembled)).toBe(ICMP_ECHO_REPLY);
+    expect<u32>(checksum(reassembled, 4000)).toBe(0);
+    expect<i32>(first_difference(reassembled + 4, icmp + 4, 3996)).toBe(-1);
+    expect<u32>(delta(Counter.icmp_tx_echo_reply)).toBe(1);
+    expect<bool>(pool_full()).toBe(true);
   });
 });
 
