@@ -48,20 +48,12 @@ export function icmp_emit(ptr: usize, len: i32, type: u32, code: u32, rest: u32)
   put16(ptr + CHECKSUM, checksum(ptr, len));
 }
 
-/** Turns an echo request (already copied in place) into the reply: type changes, rest is kept. */
 /** Turns a copied echo request header into the reply's, its checksum covering data (data_len bytes, elsewhere). */
 export function icmp_emit_echo_reply_header(ptr: usize, data: usize, data_len: i32): void {
   store<u8>(ptr + TYPE, <u8>ICMP_ECHO_REPLY);
   store<u8>(ptr + CODE, 0);
   put16(ptr + CHECKSUM, 0);
   put16(ptr + CHECKSUM, finish(sum_bytes(data, data_len, sum_bytes(ptr, ICMP_HEADER_BYTES, 0))));
-}
-
-export function icmp_emit_echo_reply(ptr: usize, len: i32): void {
-  store<u8>(ptr + TYPE, <u8>ICMP_ECHO_REPLY);
-  store<u8>(ptr + CODE, 0);
-  put16(ptr + CHECKSUM, 0);
-  put16(ptr + CHECKSUM, checksum(ptr, len));
 }
 
 @inline export function icmp_echo_ident(ptr: usize): u32 { return get16(ptr + REST); }
