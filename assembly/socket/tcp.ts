@@ -127,7 +127,7 @@ export function tcp_socket_connect(handle: i32, addr: u32, port: u32): i32 {
   t.snd_nxt = t.iss + 1;
   t.snd_max = t.iss + 1;
   t.rcv_adv = 0;
-  t.mss = effective_mss(0, false);
+  t.mss = effective_mss(0, false, addr);
   t.state = SYN_SENT;
   t.error = 0;
   rtt_reset(t);

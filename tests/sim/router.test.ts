@@ -97,6 +97,30 @@ test('UDP and TCP between the two stacks through the router', async () => {
   assert.ok(counter(router, 'ipv4_fwd_forwarded') > 20);
 });
 
+test('a stack on an MTU-576 link advertises MSS 536, so TCP through the router needs no fragments', async () => {
+  const { clock, router, l, f, rawF } = await setup({ farMtu: 576 });
+  f.stack.setMtu(0, 576);
+  assert.equal(f.stack.exports.service_tcp(1, 7), 0);
+  const client = connect(l.stack, { host: '198.51.100.20', port: 7 });
+  const sink = new Sink(client, true);
+  const data = Buffer.from(pattern(10_000));
+  client.write(data);
+  assert.ok(await run(clock, () => sink.bytes >= data.length, 20_000), `TCP echo: ${sink.bytes} bytes`);
+  client.end();
+  assert.ok(await run(clock, () => sink.closed, 20_000));
+  const word = (p: Uint8Array, at: number) => (p[at] << 8) | p[at + 1];
+  const tcp = rawF.find((x) => x.ipv4?.protocol === 6).map((h) => h.frame.ipv4!);
+  assert.ok(tcp.length > 20);
+  for (const packet of tcp) {
+    assert.ok(packet.packet.length <= 576, `a ${packet.packet.length}-byte packet on the 576 link`);
+    assert.equal(word(packet.packet, 6) & 0x3fff, 0, 'not a fragment');
+  }
+  // F's SYN-ACK carries MSS 536 (option kind 2 at the start of its options).
+  const synAck = tcp.find((p) => p.src === '198.51.100.20' && (p.payload[13] & 0x12) === 0x12)!;
+  assert.deepEqual([synAck.payload[20], synAck.payload[21], word(synAck.payload, 22)], [2, 4, 536]);
+  assert.equal(counter(router, 'ipv4_fwd_fragmented'), 0);
+});
+
 test('TTL 1 is answered with time exceeded from the router\'s near address, quoting the datagram', async () => {
   const { clock, router, rawL, rawF } = await setup();
   const sent = viaRouter('198.51.100.20', PROTO_ICMP, icmpEcho(8, 5, 1, pattern(16)), { ttl: 1 });

@@ -12,6 +12,7 @@ import {
   TCP_ACK, TCP_FIN, TCP_HEADER_BYTES, TCP_PSH, TCP_RST, TCP_SYN,
 } from "../../wire/tcp";
 import { clock_now, clock_wake_at } from "../clock";
+import { iface_mtu } from "../iface";
 import { ipv4_payload, tx_ipv4 } from "../ipv4";
 import { route_lookup } from "../route";
 import {
@@ -121,7 +122,7 @@ export function send_segment(i: i32, t: Tcb, seq: u32, flags: u32, offset: i32, 
     const scale = offer_all || has(t, F_SYN_WS) ? OUR_WINDOW_SCALE : -1;
     const sack = offer_all || has(t, F_SACK);
     const ts = offer_all || timestamps;
-    options_len = tcp_options_emit_syn(options, OUR_MSS, scale, sack, ts, now, t.ts_recent);
+    options_len = tcp_options_emit_syn(options, mss_for_mtu(iface_mtu(iface)), scale, sack, ts, now, t.ts_recent);
     // The window in a SYN is never scaled (RFC 7323 2.2).
     window = min(receive_window(t), <u32>0xffff);
     t.rcv_adv = t.rcv_nxt + window;
@@ -309,10 +310,20 @@ export function send_bare_ack(local: u32, local_port: u32, remote: u32, remote_p
   return TCP_SEND_BUFFER_BYTES - t.send_used;
 }
 
-/** Effective send MSS: the peer's MSS (536 if it sent none, RFC 9293 3.7.1) less our option bytes. */
-export function effective_mss(peer_mss: u32, timestamps: bool): u32 {
+@inline function mss_for_mtu(mtu: i32): u32 {
+  return <u32>(mtu - IPV4_HEADER_BYTES - TCP_HEADER_BYTES);
+}
+
+/**
+ * Effective send MSS: the peer's MSS (536 if it sent none, RFC 9293 3.7.1), at most what the
+ * MTU of our interface towards remote carries (so segments are not fragmented by us), less
+ * our option bytes.
+ */
+export function effective_mss(peer_mss: u32, timestamps: bool, remote: u32): u32 {
   let mss: u32 = peer_mss == 0 ? 536 : peer_mss;
-  if (mss > OUR_MSS) mss = OUR_MSS;
+  const iface = route_lookup(remote);
+  const link_mss = iface < 0 ? OUR_MSS : mss_for_mtu(iface_mtu(iface));
+  if (mss > link_mss) mss = link_mss;
   if (timestamps) mss -= TIMESTAMP_OPTION_BYTES;
   return mss < 64 ? 64 : mss;
 }
