@@ -134,6 +134,11 @@ export default {
     let instance;
     let captureAt = 0;
     let captureCapacity = 0;
+    // capture_log: every frame at log + k * stride ([len: u32][frame]), up to count frames.
+    let logAt = 0;
+    let logStride = 0;
+    let logMax = 0;
+    let logCount = 0;
     let txCount = 0;
     let txLen = 0;
     let randomState = 0x12345678;
@@ -148,6 +153,13 @@ export default {
           if (captureAt) {
             const mem = new Uint8Array(instance.exports.memory.buffer);
             mem.copyWithin(captureAt, ptr, ptr + Math.min(len, captureCapacity));
+          }
+          if (logAt && logCount < logMax) {
+            const mem = new Uint8Array(instance.exports.memory.buffer);
+            const at = logAt + logCount * logStride;
+            new DataView(mem.buffer).setUint32(at, len, true);
+            mem.copyWithin(at + 4, ptr, ptr + Math.min(len, logStride - 4));
+            logCount++;
           }
           return 0;
         },
@@ -167,6 +179,12 @@ export default {
         capture(ptr, capacity) {
           captureAt = ptr;
           captureCapacity = capacity;
+        },
+        capture_log(ptr, stride, count) {
+          logAt = ptr;
+          logStride = stride;
+          logMax = count;
+          logCount = 0;
         },
         tx_count: () => txCount,
         tx_len: () => txLen,

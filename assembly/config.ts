@@ -19,6 +19,13 @@
 @inline export const ARP_CACHE_COUNT: i32 = IS_TINY ? 4 : IS_DESKTOP ? 64 : 16;
 /** Packets that may wait for ARP resolution at once (each holds a TX pool buffer). */
 @inline export const ARP_QUEUE_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 16 : 4;
+/** Static routes (routing table rows beyond the connected and default routes each interface
+ *  derives from its address and gateway); route_add refuses more with ENOSPC. */
+@inline export const ROUTE_STATIC_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 32 : 8;
+/** Smallest interface MTU accepted: 576, the datagram every host must accept whole (RFC 1122
+ *  3.3.3; RFC 791 allows 68). Below it an 8 KB datagram needs more fragments than the ARP
+ *  queue and TX pool could hold while the next hop resolves. */
+@inline export const IFACE_MTU_MIN: i32 = 576;
 /** UDP sockets. */
 @inline export const UDP_SOCKET_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 32 : 8;
 /** Receive ring bytes per UDP socket (datagrams plus an 8-byte record header each). Default and

@@ -1,6 +1,6 @@
 // The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
 // Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
-import { ARP_CACHE_COUNT, FRAME_BUFFER_BYTES, IFACE_COUNT, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROBE_COUNT, PROBE_PAYLOAD_MAX, PROFILE_ID, REASM_SLOT_BYTES, REASM_SLOT_COUNT, TCP_CONNECTION_COUNT, UDP_SOCKET_COUNT } from "./config";
+import { ARP_CACHE_COUNT, ETH_MTU, FRAME_BUFFER_BYTES, IFACE_COUNT, IFACE_MTU_MIN, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROBE_COUNT, PROBE_PAYLOAD_MAX, PROFILE_ID, REASM_SLOT_BYTES, REASM_SLOT_COUNT, TCP_CONNECTION_COUNT, UDP_SOCKET_COUNT } from "./config";
 import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc28j60";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
@@ -17,8 +17,14 @@ import {
 } from "./net/icmp_probe";
 import { ipv4_reasm_busy, ipv4_reasm_poll, REASM_MEMORY_BYTES } from "./net/ipv4_reasm";
 import { igmp_filter_refresh, igmp_join as igmp_join_group, igmp_leave as igmp_leave_group, igmp_poll, igmp_reset } from "./net/igmp";
-import { iface_addr, iface_has_mac, iface_is_up, iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan } from "./net/iface";
+import { iface_addr, iface_has_mac, iface_is_up, iface_mtu as iface_mtu_of, iface_set_addr, iface_set_mac_bytes, iface_set_mtu_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan } from "./net/iface";
 import { ipv4_reset, ALL_HOSTS_GROUP } from "./net/ipv4";
+import { ipv4_set_forwarding } from "./net/ipv4_forward";
+import {
+  route_add as route_table_add, route_del as route_table_del, route_reset, route_row as route_table_row,
+  route_row_dst as table_row_dst, route_row_gateway as table_row_gateway, route_row_iface as table_row_iface,
+  route_row_metric as table_row_metric, route_row_prefix as table_row_prefix, ROUTE_ROW_COUNT,
+} from "./net/route";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
 import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
 import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, ENOBUFS } from "./socket/errno";
@@ -72,10 +78,13 @@ export function init(): void {
   http_reset();
   dns_reset();
   dhcp_reset();
+  route_reset();
+  ipv4_set_forwarding(false);
   for (let i = 0; i < IFACE_COUNT; i++) {
     iface_set_up(i, false);
     iface_set_addr(i, 0, 0, 0);
     iface_set_vlan_id(i, 0);
+    iface_set_mtu_bytes(i, ETH_MTU);
   }
 }
 init();
@@ -178,6 +187,42 @@ export function igmp_leave(iface: i32, group: u32): i32 {
   if (group == ALL_HOSTS_GROUP) return 0;
   return igmp_leave_group(iface, group) ? 0 : EADDRNOTAVAIL;
 }
+
+// ---- Routing, forwarding, MTU (net/route.ts, net/ipv4_forward.ts, net/ipv4_frag.ts) ----
+
+/**
+ * Largest datagram the interface sends (default 1500); longer ones leave in fragments.
+ * IFACE_MTU_MIN (576) ..ETH_MTU (1500, the Ethernet limit of TAP and ENC28J60), else EINVAL.
+ */
+export function iface_set_mtu(iface: i32, mtu: i32): i32 {
+  if (!iface_valid(iface) || mtu < IFACE_MTU_MIN || mtu > ETH_MTU) return EINVAL;
+  iface_set_mtu_bytes(iface, mtu);
+  return 0;
+}
+export function iface_mtu(iface: i32): i32 { return iface_valid(iface) ? iface_mtu_of(iface) : EINVAL; }
+
+/**
+ * Static route to dst/prefix via gateway (0: directly on iface) on iface (-1: the interface
+ * whose subnet holds the gateway), metric breaking ties between equal prefixes (lower wins).
+ * EINVAL (bad prefix, host bits set, bad interface), ENETUNREACH (gateway not on a connected
+ * subnet), EEXIST (same dst, prefix, metric), ENOSPC (table full).
+ */
+export function route_add(dst: u32, prefix: i32, gateway: u32, iface: i32, metric: u32): i32 {
+  return route_table_add(dst, prefix, gateway, iface, metric);
+}
+/** Removes the static route dst/prefix (via gateway, or any gateway when 0); ESRCH if none. */
+export function route_del(dst: u32, prefix: i32, gateway: u32): i32 { return route_table_del(dst, prefix, gateway); }
+export function route_capacity(): i32 { return ROUTE_ROW_COUNT; }
+/** Kind of row i: 0 none, 1 connected, 2 default (interface gateway), 3 static; route_row_* read it. */
+export function route_row(i: i32): i32 { return route_table_row(i); }
+export function route_row_dst(): u32 { return table_row_dst(); }
+export function route_row_prefix(): i32 { return table_row_prefix(); }
+export function route_row_gateway(): u32 { return table_row_gateway(); }
+export function route_row_iface(): i32 { return table_row_iface(); }
+export function route_row_metric(): u32 { return table_row_metric(); }
+
+/** Forwarding between interfaces (RFC 1812): off (0, default) or on. */
+export function ip_forwarding(on: i32): void { ipv4_set_forwarding(on != 0); }
 
 // ---- Drivers ----
 

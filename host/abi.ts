@@ -184,6 +184,28 @@ export interface NetstackExports {
   dhcp_lease_seconds(): number;
   /** DNS server i (0 or 1) of the lease on iface; 0 when none. */
   dhcp_dns_server(iface: number, i: number): number;
+  // ---- Routing, forwarding, MTU ----
+  /** Largest datagram sent on iface, 576..1500 (default 1500); longer ones are fragmented. */
+  iface_set_mtu(iface: number, mtu: number): number;
+  iface_mtu(iface: number): number;
+  /**
+   * Static route dst/prefix via gateway (0 = directly on iface) on iface (-1 = the interface
+   * whose subnet holds the gateway); lower metric wins between equal prefixes. EINVAL,
+   * ENETUNREACH (gateway not on a connected subnet), EEXIST, ENOSPC (table full).
+   */
+  route_add(dst: number, prefix: number, gateway: number, iface: number, metric: number): number;
+  /** Removes a static route (gateway 0 = any); ESRCH if none. */
+  route_del(dst: number, prefix: number, gateway: number): number;
+  /** Routing table row i (0 <= i < route_capacity()): kind (0 none, RouteKind) and route_row_*. */
+  route_capacity(): number;
+  route_row(i: number): number;
+  route_row_dst(): number;
+  route_row_prefix(): number;
+  route_row_gateway(): number;
+  route_row_iface(): number;
+  route_row_metric(): number;
+  /** Forwarding between interfaces: 0 off (default), 1 on. */
+  ip_forwarding(on: number): void;
   /** Heap probe for the no-allocation test: each call advances a fixed step unless something else allocated. */
   heap_top(): number;
 }
@@ -236,9 +258,13 @@ export const DnsStatus = {
 } as const;
 export const AddrStateName = ['none', 'probing', 'ready', 'conflict'] as const;
 export const DhcpStateName = ['stopped', 'selecting', 'requesting', 'probing', 'bound', 'renewing', 'rebinding', 'declined'] as const;
+export const RouteKindName = ['none', 'connected', 'default', 'static'] as const;
 
 export const Errno = {
+  ESRCH: -3,
   EBADF: -9,
+  EEXIST: -17,
+  ENOSPC: -28,
   EAGAIN: -11,
   EINVAL: -22,
   EMFILE: -24,

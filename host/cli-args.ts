@@ -65,6 +65,34 @@ export interface UpOptions {
   vlan?: number;
   /** Multicast groups joined (IGMPv2) once the interface is up. */
   join: string[];
+  /** MTU of the first interface (576..1500; default 1500). */
+  mtu?: number;
+  /** Interfaces 1, 2, ... on TAPs of their own. */
+  ifaces: ExtraIface[];
+  /** Static routes added after the interfaces are configured. */
+  routes: RouteOption[];
+  /** Forward datagrams between interfaces (RFC 1812). */
+  forward: boolean;
+}
+
+/** Another interface on a TAP (--iface): created in the stack's namespace, then moved to netns if given. */
+export interface ExtraIface {
+  tap: string;
+  /** "a.b.c.d/prefix" of the stack on this interface. */
+  ip: string;
+  /** "a.b.c.d/prefix" given to the Linux side of this TAP. */
+  hostIp?: string;
+  /** An existing namespace the TAP moves into (its fd keeps working there). */
+  netns?: string;
+  mac?: string;
+  mtu?: number;
+}
+
+/** A static route (--route DST/PREFIX,via=GW[,metric=N]). */
+export interface RouteOption {
+  dst: string;
+  via: string;
+  metric?: number;
 }
 
 /** Which running stack a client command talks to: an explicit socket, or the one of a TAP. */
@@ -136,6 +164,10 @@ const UP_OPTIONS = {
   count: { type: 'string', short: 'c' },
   vlan: { type: 'string' },
   join: { type: 'string', multiple: true },
+  mtu: { type: 'string' },
+  iface: { type: 'string', multiple: true },
+  route: { type: 'string', multiple: true },
+  forward: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -328,6 +360,11 @@ function parseUp(argv: string[]): Command {
     check(() => parseIpv4(group), '--join');
     if (parseIpv4(group) >>> 28 !== 0xe) throw new UsageError(`--join "${group}": not a multicast group (224.0.0.0/4)`);
   }
+  const ifaces = ((values.iface as string[] | undefined) ?? []).map(parseIface);
+  if (ifaces.length && nic !== 'tap') throw new UsageError('--iface needs --nic tap');
+  const taps = [tap, ...ifaces.map((i) => i.tap)];
+  if (new Set(taps).size !== taps.length) throw new UsageError('each interface needs a TAP name of its own');
+  const routes = ((values.route as string[] | undefined) ?? []).map(parseRoute);
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
   return {
@@ -349,8 +386,55 @@ function parseUp(argv: string[]): Command {
       count: number(text('count'), '--count', 1, PING_COUNT_MAX, true),
       vlan: number(text('vlan'), '--vlan', 1, 4094, true),
       join,
+      mtu: number(text('mtu'), '--mtu', MTU_MIN, MTU_MAX, true),
+      ifaces,
+      routes,
+      forward: values.forward === true,
     },
   };
+}
+
+/** The module's MTU bounds (iface_set_mtu): RFC 1122's 576 up to Ethernet's 1500. */
+const MTU_MIN = 576;
+const MTU_MAX = 1500;
+
+/** Splits "HEAD,key=value,..." into the head and its keys, refusing keys not in `allowed`. */
+function fields(text: string, flag: string, allowed: string[]): { head: string; keys: Record<string, string> } {
+  const [head, ...rest] = text.split(',');
+  const keys: Record<string, string> = {};
+  for (const item of rest) {
+    const at = item.indexOf('=');
+    const key = at < 0 ? item : item.slice(0, at);
+    if (at < 0 || !allowed.includes(key)) throw new UsageError(`${flag} "${text}": "${item}" is not one of ${allowed.map((k) => `${k}=`).join(' ')}`);
+    if (key in keys) throw new UsageError(`${flag} "${text}": ${key}= given twice`);
+    keys[key] = item.slice(at + 1);
+  }
+  return { head, keys };
+}
+
+function parseIface(text: string): ExtraIface {
+  const { head: tap, keys } = fields(text, '--iface', ['ip', 'host-ip', 'netns', 'mac', 'mtu']);
+  if (!TAP_NAME.test(tap) || tap === '.' || tap === '..') throw new UsageError(`--iface "${text}": TAP name of 1-15 of A-Z a-z 0-9 _ . -`);
+  if (!keys.ip) throw new UsageError(`--iface "${text}": needs ip=ADDR/PREFIX`);
+  check(() => parseCidr(keys.ip), '--iface ip=');
+  if (keys['host-ip'] !== undefined) check(() => parseCidr(keys['host-ip']), '--iface host-ip=');
+  if (keys.mac !== undefined) check(() => parseMac(keys.mac), '--iface mac=');
+  if (keys.netns !== undefined && !NETNS_NAME.test(keys.netns)) throw new UsageError(`--iface netns="${keys.netns}": 1-64 of A-Z a-z 0-9 _ . -`);
+  return { tap, ip: keys.ip, hostIp: keys['host-ip'], netns: keys.netns, mac: keys.mac, mtu: number(keys.mtu, '--iface mtu=', MTU_MIN, MTU_MAX, true) };
+}
+
+function parseRoute(text: string): RouteOption {
+  const { head: dst, keys } = fields(text, '--route', ['via', 'metric']);
+  check(() => parseCidr(dst), '--route');
+  if (!keys.via) throw new UsageError(`--route "${text}": needs via=GATEWAY`);
+  check(() => parseIpv4(keys.via), '--route via=');
+  return { dst, via: keys.via, metric: number(keys.metric, '--route metric=', 0, 0xffffffff, true) };
+}
+
+/** An --iface value from its parsed form. */
+function ifaceArgument(i: ExtraIface): string {
+  const keys: [string, string | number | undefined][] = [['ip', i.ip], ['host-ip', i.hostIp], ['netns', i.netns], ['mac', i.mac], ['mtu', i.mtu]];
+  return [i.tap, ...keys.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)].join(',');
 }
 
 function required(value: string | undefined, what: string): string {
@@ -409,6 +493,10 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   add('--ping', options.ping);
   add('--traceroute', options.traceroute);
   add('--count', options.count);
+  add('--mtu', options.mtu);
+  for (const iface of options.ifaces) args.push('--iface', ifaceArgument(iface));
+  for (const r of options.routes) args.push('--route', [r.dst, `via=${r.via}`, ...(r.metric !== undefined ? [`metric=${r.metric}`] : [])].join(','));
+  if (options.forward) args.push('--forward');
   return args;
 }
 
@@ -471,6 +559,15 @@ Options for up:
                            tagged, untagged and other VLANs' frames are dropped
   --join GROUP             join multicast GROUP (IGMPv2; repeatable): UDP services and
                            sockets receive datagrams sent to it
+  --mtu N                  MTU of the first interface (576..1500, default 1500); larger
+                           datagrams leave in fragments
+  --iface TAP,ip=ADDR/PREFIX[,host-ip=ADDR/PREFIX][,netns=NS][,mac=MAC][,mtu=N]
+                           another interface (repeatable, up to the profile's interface
+                           count): a TAP created beside the first, moved into the existing
+                           namespace NS if given, its Linux side given host-ip there
+  --route DST/PREFIX,via=GW[,metric=N]
+                           static route (repeatable); GW on a connected subnet
+  --forward                forward datagrams between interfaces (a router; off by default)
 
 ping, traceroute and show ask a running "up" through its control socket (--control PATH,
 or the default path of --tap NAME). ping: -c count (4), -s data bytes (56; at most one frame

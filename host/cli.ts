@@ -7,14 +7,14 @@ import { basename } from 'node:path';
 import { errnoName } from './abi.ts';
 import { formatMac, parseMac, randomMac } from './addr.ts';
 import {
-  HELP, UsageError, parseCommand, upArguments, type ControlTarget, type PingCommand, type ShowCommand, type TracerouteCommand, type UpOptions,
+  HELP, UsageError, parseCommand, upArguments, type ControlTarget, type PingCommand, type ShowCommand, type TracerouteCommand, type UpOptions, type ExtraIface,
 } from './cli-args.ts';
 import { controlRequest, defaultControlPath, listenControl, type ControlEvent } from './control.ts';
 import { hopLine, pingHeader, pingLine, pingSummary, tracerouteHeader } from './probe-text.ts';
 import { PING_SIZE_DEFAULT, TRACEROUTE_HOPS_DEFAULT, TRACEROUTE_SIZE_DEFAULT, type Hop, type PingReport, type ProbeResult, type TracerouteReport } from './probes.ts';
 import { looksLikeHostNetns, ip, netnsDelete, netnsEnsure } from './netns.ts';
 import { withFaults } from './nic/faults.ts';
-import { openTap } from './nic/tap.ts';
+import { openTap, type TapNic } from './nic/tap.ts';
 import { withPcap } from './pcap.ts';
 import { Stack, makeRandom, realClock, type Nic } from './runtime.ts';
 import { Enc28j60 } from './sim/enc28j60.ts';
@@ -43,6 +43,7 @@ const PROBE_WAIT_MS = 15_000;
 const DEMO: UpOptions = {
   nic: 'tap', spiHz: 20_000_000, fullDuplex: false, tap: 'ns0', ip: '192.0.2.2/24', dhcp: false, probe: false, hostIp: '192.0.2.1/24', netns: 'netstack-demo', echo: true, discard: true, chargen: true,
   http: true, profile: 'default', dropChance: 0, corruptChance: 0, delayMs: 0, dns: [], resolve: [], allowRootNetns: false, join: [],
+  ifaces: [], routes: [], forward: false,
 };
 
 const DEMO_HINTS = `Try, in another terminal (as root):
@@ -217,6 +218,7 @@ async function upHere(options: UpOptions): Promise<number> {
   const stopped = signalled();
   const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   const tap = await openTap(options.tap);
+  const extraTaps: TapNic[] = [];
   let nic: Nic = tap;
   let stack: Stack | null = null;
   let chip: Enc28j60 | null = null;
@@ -240,11 +242,15 @@ async function upHere(options: UpOptions): Promise<number> {
     // The kernel side must be up before the stack's gratuitous ARP, or write() fails.
     if (options.hostIp) ip('addr', 'add', options.hostIp, 'dev', options.tap);
     ip('link', 'set', 'dev', options.tap, 'up');
+    if (options.mtu) stack.setMtu(0, options.mtu);
+    for (const [index, extra] of options.ifaces.entries()) extraTaps.push(await upExtraIface(stack, index + 1, extra, seed));
+    for (const route of options.routes) stack.addRoute(route.dst, { via: route.via, metric: route.metric });
+    if (options.forward) stack.setForwarding(true);
     startServices(stack, options);
     stack.setDnsServers(options.dns);
     stack.start();
     stack.up(0);
-    control = await listenControl(stack, { stack, ifaceName: () => options.tap }, upControlPath(options));
+    control = await listenControl(stack, { stack, ifaceName: (i) => (i === 0 ? options.tap : options.ifaces[i - 1]?.tap ?? `if${i}`) }, upControlPath(options));
     const chipLine = chip ? `netstack: ENC28J60 model on the TAP, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
     const { ip: addr, lines } = await address(stack, options);
     // An explicit --dns wins over the servers of a DHCP lease (which the module applies when bound).
@@ -259,23 +265,59 @@ async function upHere(options: UpOptions): Promise<number> {
     stack?.stop();
     chip?.close();
     nic.close();
-    await tap.closed;
+    await closeTaps(tap, extraTaps);
     throw error;
   }
   const failed = new Promise<number>((resolve) => {
-    tap.onError = (error) => {
-      process.stderr.write(`${error.message}\n`);
-      resolve(EXIT_FAILURE);
-    };
+    for (const t of [tap, ...extraTaps]) {
+      t.onError = (error) => {
+        process.stderr.write(`${error.message}\n`);
+        resolve(EXIT_FAILURE);
+      };
+    }
   });
   const code = await Promise.race([failed, stopped, upProbe(stack, options)]);
   control!.close();
   stack.stop();
   chip?.close();
   nic.close();
-  await tap.closed;
+  await closeTaps(tap, extraTaps);
   printCounters(stack, options.tap);
   return code;
+}
+
+/**
+ * Interface `index` on a TAP of its own: created here (in the stack's namespace), moved into
+ * extra.netns when given (the open fd keeps working across the move), its Linux side addressed
+ * and brought up there, then configured and brought up in the stack.
+ */
+async function upExtraIface(stack: Stack, index: number, extra: ExtraIface, seed: number): Promise<TapNic> {
+  if (index >= stack.exports.iface_count()) {
+    throw new UsageError(`--iface ${extra.tap}: this profile has ${stack.exports.iface_count()} interface(s)`);
+  }
+  const tap = await openTap(extra.tap);
+  try {
+    const where = extra.netns ? ['-n', extra.netns] : [];
+    if (extra.netns) ip('link', 'set', 'dev', extra.tap, 'netns', extra.netns);
+    if (extra.hostIp) ip(...where, 'addr', 'add', extra.hostIp, 'dev', extra.tap);
+    ip(...where, 'link', 'set', 'dev', extra.tap, 'up');
+    const mac = formatMac(...parseMac(extra.mac ?? randomMac(makeRandom(seed + index))));
+    stack.attach(index, tap);
+    stack.configure(index, { mac, ip: extra.ip });
+    if (extra.mtu) stack.setMtu(index, extra.mtu);
+    stack.up(index);
+    process.stdout.write(`netstack: iface ${index} ${extra.tap}${extra.netns ? ` (netns ${extra.netns})` : ''} ${extra.ip} ${mac}\n`);
+  } catch (error) {
+    tap.close();
+    await tap.closed;
+    throw error;
+  }
+  return tap;
+}
+
+async function closeTaps(first: TapNic, extra: TapNic[]): Promise<void> {
+  for (const t of extra) t.close();
+  await Promise.all([first.closed, ...extra.map((t) => t.closed)]);
 }
 
 /** Runs the stack on a real ENC28J60 on Linux spidev (no TAP, no namespace: the chip is the

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ABI_VERSION, AddrStateName, ArpStateName, DhcpStateName, DnsStatus, Errno, errnoName, TcpStateName, type NetstackExports, type Profile } from './abi.ts';
+import { ABI_VERSION, AddrStateName, ArpStateName, DhcpStateName, DnsStatus, Errno, errnoName, RouteKindName, TcpStateName, type NetstackExports, type Profile } from './abi.ts';
 import { formatIpv4, formatMac, parseCidr, parseIpv4, parseMac } from './addr.ts';
 import { ping, traceroute, type PingOptions, type PingReport, type TracerouteOptions, type TracerouteReport } from './probes.ts';
 import type { SpiBus } from './spi/bus.ts';
@@ -119,6 +119,16 @@ export interface DhcpLease {
   server: string | null;
   dns: string[];
   leaseSeconds: number;
+}
+
+export interface RouteRow {
+  dst: string;
+  prefix: number;
+  /** Next hop, or null for direct delivery on the interface. */
+  gateway: string | null;
+  iface: number;
+  metric: number;
+  kind: 'connected' | 'default' | 'static';
 }
 
 export interface ArpRow {
@@ -421,6 +431,25 @@ export class Stack {
     return rows;
   }
 
+  /** The routing table, like `ip route`: connected, interface default and static rows. */
+  routes(): RouteRow[] {
+    const rows: RouteRow[] = [];
+    for (let i = 0; i < this.exports.route_capacity(); i++) {
+      const kind = this.exports.route_row(i);
+      if (kind === 0) continue;
+      const gateway = this.exports.route_row_gateway();
+      rows.push({
+        dst: formatIpv4(this.exports.route_row_dst()),
+        prefix: this.exports.route_row_prefix(),
+        gateway: gateway === 0 ? null : formatIpv4(gateway),
+        iface: this.exports.route_row_iface(),
+        metric: this.exports.route_row_metric(),
+        kind: RouteKindName[kind] as RouteRow['kind'],
+      });
+    }
+    return rows;
+  }
+
   // ---- Ping and traceroute (host/probes.ts; the stack must be started) ----
 
   /** count echo requests to addr, intervalMs apart; resolves when each has its answer or timed out. */
@@ -478,6 +507,29 @@ export class Stack {
     });
   }
 
+  /** Adds a static route, e.g. addRoute('203.0.113.0/24', { via: '198.51.100.2' }). */
+  addRoute(cidr: string, options: { via?: string; iface?: number; metric?: number }): void {
+    const { addr, prefix } = parseCidr(cidr);
+    const gateway = options.via ? parseIpv4(options.via) : 0;
+    this.check(this.exports.route_add(addr, prefix, gateway, options.iface ?? -1, options.metric ?? 0), `route_add ${cidr}`);
+  }
+
+  deleteRoute(cidr: string, via?: string): void {
+    const { addr, prefix } = parseCidr(cidr);
+    this.check(this.exports.route_del(addr, prefix, via ? parseIpv4(via) : 0), `route_del ${cidr}`);
+  }
+
+  /** Forwarding between interfaces (off by default). */
+  setForwarding(on: boolean): void {
+    this.exports.ip_forwarding(on ? 1 : 0);
+  }
+
+  /** Largest datagram sent on iface (576..1500); longer ones leave in fragments. */
+  setMtu(iface: number, mtu: number): void {
+    this.checkIface(iface);
+    this.check(this.exports.iface_set_mtu(iface, mtu), `iface_set_mtu ${mtu}`);
+  }
+
   /** Copies bytes into the module's io buffer (for socket calls). */
   writeIo(data: Uint8Array): void {
     if (data.length > this.exports.io_buffer_size()) throw new RangeError('payload larger than the io buffer');
@@ -523,6 +575,6 @@ export class Stack {
   }
 
   private check(code: number, what: string): void {
-    if (code < 0) throw new Error(`netstack: ${what} failed with ${code}`);
+    if (code < 0) throw new Error(`netstack: ${what} failed with ${errnoName(code)} (${code})`);
   }
 }

@@ -22,6 +22,7 @@ import { eth_emit, eth_emit_broadcast_dst, eth_is_multicast, ETHERTYPE_ARP, ETH_
 import { ipv4_is_multicast, ipv4_is_reserved, IPV4_BROADCAST } from "../wire/ipv4";
 import { arp_probe_rx } from "./arp_probe";
 import { clock_now, clock_wake_at } from "./clock";
+import { ipv4_undeliverable } from "./ipv4_forward";
 import { iface_addr, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, tx_frame } from "./iface";
 
 @inline export const ARP_FREE: u8 = 0;
@@ -181,6 +182,30 @@ export function arp_output(iface: i32, next_hop: u32, buffer: i32, offset: i32, 
   pool_free(buffer);
 }
 
+/**
+ * How many frames for next_hop arp_output can take now without a drop: any number once the
+ * neighbour is known (each leaves at once), else the free places in the wait queue.
+ */
+export function arp_room(iface: i32, next_hop: u32): i32 {
+  const entry = find(iface, next_hop);
+  if (entry != NONE && unchecked(state[entry]) != ARP_INCOMPLETE) return i32.MAX_VALUE;
+  let free = 0;
+  for (let i = 0; i < ARP_QUEUE_COUNT; i++) {
+    if (unchecked(queue_buffer[i]) == NONE) free++;
+  }
+  return free;
+}
+
+/** Starts resolving next_hop with no packet waiting, unless it is known or being resolved. */
+export function arp_resolve(iface: i32, next_hop: u32): void {
+  if (find(iface, next_hop) != NONE) return;
+  const entry = claim(iface, next_hop);
+  if (entry == NONE) { count(Counter.arp_cache_full); return; }
+  unchecked((state[entry] = ARP_INCOMPLETE));
+  unchecked((entry_requests[entry] = 0));
+  request(entry);
+}
+
 function learn(entry: i32, mac: usize): void {
   copy(mac_of(entry), mac, 6);
   unchecked((state[entry] = ARP_REACHABLE));
@@ -237,7 +262,10 @@ export function arp_poll(now: u32): void {
 function give_up(entry: i32): void {
   count(Counter.arp_resolve_failed);
   for (let i = 0; i < ARP_QUEUE_COUNT; i++) {
-    if (unchecked(queue_buffer[i]) != NONE && unchecked(queue_entry[i]) == entry) drop_queued(i);
+    if (unchecked(queue_buffer[i]) == NONE || unchecked(queue_entry[i]) != entry) continue;
+    // Every waiting frame is an IPv4 datagram behind an untagged Ethernet header (net/ipv4.ts).
+    ipv4_undeliverable(pool_ptr(unchecked(queue_buffer[i])) + <usize>(unchecked(queue_offset[i]) + ETH_HEADER_BYTES));
+    drop_queued(i);
   }
   unchecked((state[entry] = ARP_FREE));
 }

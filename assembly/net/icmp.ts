@@ -1,27 +1,30 @@
-// ICMP: answers echo requests, hands echo replies and errors to the probes (net/icmp_probe.ts), and sends errors (destination unreachable, time exceeded) (RFC 792,
-// RFC 1122 3.2.2). Errors are rate limited by a token bucket and never sent about
-// broadcast/multicast datagrams or about other ICMP errors.
-import { ETH_HEADER_BYTES, FRAME_BUFFER_BYTES, ICMP_ERROR_BURST, ICMP_ERROR_RATE_PER_S, VLAN_TAG_BYTES } from "../config";
+// ICMP: answers echo requests (in fragments when a reassembled request needs it), hands echo
+// replies and errors to the probes (net/icmp_probe.ts), and sends errors (destination
+// unreachable, time exceeded) (RFC 792, RFC 1122 3.2.2). Errors are rate limited by a token
+// bucket and never sent about broadcast/multicast datagrams or about other ICMP errors.
+import { ICMP_ERROR_BURST, ICMP_ERROR_RATE_PER_S } from "../config";
 import { copy } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { pool_alloc, POOL_NONE } from "../lib/pool";
 import { bucket_init, bucket_refill, bucket_take, BUCKET_BYTES } from "../lib/token_bucket";
 import {
-  icmp_check, icmp_emit, icmp_emit_echo_reply, icmp_is_error, icmp_type,
+  icmp_check, icmp_emit, icmp_emit_echo_reply_header, icmp_is_error, icmp_type,
   ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES, ICMP_TIME_EXCEEDED,
 } from "../wire/icmp";
 import { ipv4_dst, ipv4_header_len, ipv4_protocol, ipv4_src, ipv4_total_len, IPV4_HEADER_BYTES, IP_PROTO_ICMP } from "../wire/ipv4";
 import { clock_now } from "./clock";
 import { iface_owns_addr } from "./iface";
 import { probe_rx_error, probe_rx_reply } from "./icmp_probe";
-import { Delivery, ipv4_payload, route_iface, tx_ipv4 } from "./ipv4";
+import { DEFAULT_TTL, Delivery, ipv4_payload, tx_ipv4 } from "./ipv4";
+import { tx_ipv4_gather } from "./ipv4_frag";
+import { route_lookup } from "./route";
 
 /** An error quotes as much of the offending datagram as keeps it within 576 bytes (RFC 1812 4.3.2.3). */
 @inline const ERROR_QUOTE_MAX: i32 = 576 - IPV4_HEADER_BYTES - ICMP_HEADER_BYTES;
-/** The longest echo a transmit buffer can carry back. */
-@inline const ECHO_REPLY_MAX: i32 = FRAME_BUFFER_BYTES - ETH_HEADER_BYTES - VLAN_TAG_BYTES - IPV4_HEADER_BYTES;
 
 const error_bucket: usize = memory.data(BUCKET_BYTES, 4);
+/** An echo reply's header, built here while its data stays where the request arrived. */
+const echo_header: usize = memory.data(ICMP_HEADER_BYTES, 4);
 
 export function icmp_reset(now: u32): void {
   bucket_init(error_bucket, ICMP_ERROR_BURST, now);
@@ -52,18 +55,16 @@ function rx_echo_request(ip: usize, icmp: usize, len: i32, delivery: i32): void 
   count(Counter.icmp_rx_echo_request);
   // Broadcast and multicast pings go unanswered, as Linux does by default (smurf amplification).
   if (delivery != Delivery.UNICAST) { count(Counter.icmp_rx_echo_broadcast_ignored); return; }
-  // A reassembled request can be longer than a transmit buffer holds.
-  if (len > ECHO_REPLY_MAX) { count(Counter.icmp_rx_echo_too_big); return; }
   const src = ipv4_src(ip);
-  const out = route_iface(src);
+  const out = route_lookup(src);
   if (out < 0) { count(Counter.ipv4_tx_no_route); return; }
-  const buffer = pool_alloc();
-  if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return; }
-  const reply = ipv4_payload(buffer);
-  copy(reply, icmp, len);
-  icmp_emit_echo_reply(reply, len);
-  tx_ipv4(buffer, out, ipv4_dst(ip), src, IP_PROTO_ICMP, len);
-  count(Counter.icmp_tx_echo_reply);
+  // The reply's header is built apart and its data read in place, so a reassembled request
+  // larger than a frame is answered in fragments (net/ipv4_frag.ts).
+  copy(echo_header, icmp, ICMP_HEADER_BYTES);
+  icmp_emit_echo_reply_header(echo_header, icmp + <usize>ICMP_HEADER_BYTES, len - ICMP_HEADER_BYTES);
+  const sent = tx_ipv4_gather(out, ipv4_dst(ip), src, IP_PROTO_ICMP, echo_header, ICMP_HEADER_BYTES,
+    icmp + <usize>ICMP_HEADER_BYTES, len - ICMP_HEADER_BYTES, DEFAULT_TTL, false);
+  if (sent == 0) count(Counter.icmp_tx_echo_reply);
 }
 
 /**
@@ -83,7 +84,7 @@ export function tx_icmp_error(ip: usize, type: u32, code: u32, rest: u32): void 
     return;
   }
   const src = ipv4_src(ip);
-  const out = route_iface(src);
+  const out = route_lookup(src);
   if (out < 0) { count(Counter.ipv4_tx_no_route); return; }
   const buffer = pool_alloc();
   if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return; }

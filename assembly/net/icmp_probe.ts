@@ -30,7 +30,8 @@ import {
 } from "../wire/ipv4";
 import { clock_now, clock_wake_at } from "./clock";
 import { iface_owns_addr } from "./iface";
-import { ipv4_payload, route_iface, tx_ipv4 } from "./ipv4";
+import { ipv4_payload, tx_ipv4 } from "./ipv4";
+import { route_lookup } from "./route";
 
 /** Probe states as the host reads them (host/abi.ts ProbeState). */
 @inline export const PROBE_FREE: u32 = 0;
@@ -85,7 +86,7 @@ export function probe_send(dst: u32, size: i32, ttl: u32, timeout_ms: u32): i32 
     if (state(slot(i)) == PROBE_FREE) { free = i; break; }
   }
   if (free < 0) return ENOBUFS;
-  const out = route_iface(dst);
+  const out = route_lookup(dst);
   if (out < 0) { count(Counter.ipv4_tx_no_route); return ENETUNREACH; }
   const buffer = pool_alloc();
   if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return ENOBUFS; }

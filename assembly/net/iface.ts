@@ -1,12 +1,12 @@
 // Interface table: address configuration and link state per interface, and the one place
 // frames leave the module (tx_frame pads them and hands them to the driver, net/nic.ts).
 //
-//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up | vlan
+//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up | vlan | mtu
 //
 // 802.1Q: an interface bound to a VLAN ID (1..4094) receives only frames tagged with it and
 // sends every frame tagged with it; tx_frame inserts the tag, so every frame handed to it must
 // have VLAN_TAG_BYTES of headroom before its first byte.
-import { IFACE_COUNT, ETH_FRAME_MIN_BYTES, VLAN_TAG_BYTES } from "../config";
+import { IFACE_COUNT, ETH_FRAME_MIN_BYTES, ETH_MTU, VLAN_TAG_BYTES } from "../config";
 import { copy, fill } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { vlan_emit, ETH_TYPE } from "../wire/ethernet";
@@ -21,6 +21,9 @@ const gateways = new StaticArray<u32>(IFACE_COUNT);
 const up = new StaticArray<bool>(IFACE_COUNT);
 /** 0 untagged; otherwise the VLAN ID every frame carries. */
 const vlans = new StaticArray<u32>(IFACE_COUNT);
+/** Largest datagram sent on the interface (net/ipv4_frag.ts fragments to it). */
+const mtus = new StaticArray<i32>(IFACE_COUNT);
+for (let i = 0; i < IFACE_COUNT; i++) unchecked((mtus[i] = ETH_MTU));
 
 @inline export function iface_valid(iface: i32): bool {
   return iface >= 0 && iface < IFACE_COUNT;
@@ -39,6 +42,13 @@ const vlans = new StaticArray<u32>(IFACE_COUNT);
 /** vid 0 = untagged, 1..4094 (0xfff is reserved, 802.1Q 9.6); the caller has checked it. */
 export function iface_set_vlan_id(iface: i32, vid: u32): void {
   unchecked((vlans[iface] = vid));
+}
+
+@inline export function iface_mtu(iface: i32): i32 { return unchecked(mtus[iface]); }
+@inline export function iface_prefix(iface: i32): i32 { return unchecked(prefixes[iface]); }
+
+export function iface_set_mtu_bytes(iface: i32, mtu: i32): void {
+  unchecked((mtus[iface] = mtu));
 }
 
 /** A MAC has been set (iface_set_mac refuses all-zero addresses). */

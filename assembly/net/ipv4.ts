@@ -1,13 +1,12 @@
-// IPv4 receive (validate, classify the destination, hand to ICMP/UDP) and send (route,
-// header, Ethernet next hop). Routing here is the connected subnets plus one default
-// gateway per interface.
+// IPv4 receive (validate, classify the destination, hand to ICMP/UDP/TCP or to forwarding)
+// and send (header, next hop from net/route.ts, fragments from net/ipv4_frag.ts, Ethernet).
 //
 // Transmit buffer layout (a pool buffer):
 //   0         4                18                 38
 //   | (VLAN) | Ethernet header | IPv4 header (20) | transport header + payload ...
 // The IP header always starts at IP_OFFSET, so transports write in place and the Ethernet
 // header is prepended in the headroom without copying.
-import { IFACE_COUNT, ETH_HEADER_BYTES, VLAN_TAG_BYTES } from "../config";
+import { ETH_HEADER_BYTES, VLAN_TAG_BYTES } from "../config";
 import { hal_random } from "../hal";
 import { Counter, count } from "../lib/counters";
 import { pool_ptr, pool_free } from "../lib/pool";
@@ -19,7 +18,10 @@ import {
 } from "../wire/ipv4";
 import { ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL } from "../wire/icmp";
 import { arp_output } from "./arp";
-import { iface_addr, iface_gateway, iface_is_directed_broadcast, iface_is_up, iface_mac, iface_on_link, iface_owns_addr, tx_frame } from "./iface";
+import { iface_addr, iface_is_directed_broadcast, iface_mac, iface_mtu, iface_owns_addr, tx_frame } from "./iface";
+import { ipv4_fragment } from "./ipv4_frag";
+import { ipv4_forward, ipv4_forwarding } from "./ipv4_forward";
+import { route_next_hop } from "./route";
 import { rx_icmp, tx_icmp_error } from "./icmp";
 import { ipv4_reasm, ipv4_reasm_reset } from "./ipv4_reasm";
 import { igmp_joined, rx_igmp } from "./igmp";
@@ -46,40 +48,55 @@ export function ipv4_reset(): void {
   return pool_ptr(buffer) + IP_OFFSET + <usize>IPV4_HEADER_BYTES;
 }
 
-/** The interface to send to dst from, or -1: a connected subnet first, then a default gateway. */
-export function route_iface(dst: u32): i32 {
-  for (let i = 0; i < IFACE_COUNT; i++) {
-    if (iface_is_up(i) && iface_on_link(i, dst)) return i;
-  }
-  for (let i = 0; i < IFACE_COUNT; i++) {
-    if (!iface_is_up(i) || iface_addr(i) == 0) continue;
-    if (dst == IPV4_BROADCAST || ipv4_is_multicast(dst) || iface_gateway(i) != 0) return i;
-  }
-  return -1;
+/** The identification for the next datagram we originate (RFC 791 3.2, RFC 6864). */
+export function ipv4_next_ident(): u32 {
+  const ident = next_ident;
+  next_ident = (next_ident + 1) & 0xffff;
+  return ident;
 }
 
 /**
  * Sends the datagram whose payload (payload_len bytes) is already at ipv4_payload(buffer)
- * (+ IPV4_ROUTER_ALERT_BYTES with router_alert, for IGMP: RFC 2236 2).
- * Takes ownership of the buffer. src 0 means the interface's address.
+ * (+ IPV4_ROUTER_ALERT_BYTES with router_alert, for IGMP: RFC 2236 2), in fragments when
+ * it exceeds the interface's MTU. Takes ownership of the buffer. src 0 means the
+ * interface's address.
  */
 export function tx_ipv4(buffer: i32, iface: i32, src: u32, dst: u32, protocol: u32, payload_len: i32, ttl: u32 = DEFAULT_TTL, router_alert: bool = false): void {
   const ip = pool_ptr(buffer) + IP_OFFSET;
   const total = payload_len + IPV4_HEADER_BYTES + (router_alert ? IPV4_ROUTER_ALERT_BYTES : 0);
-  ipv4_emit(ip, total, next_ident, false, ttl, protocol, src != 0 ? src : iface_addr(iface), dst);
+  ipv4_emit(ip, total, ipv4_next_ident(), false, ttl, protocol, src != 0 ? src : iface_addr(iface), dst);
   if (router_alert) ipv4_emit_router_alert(ip);
-  next_ident = (next_ident + 1) & 0xffff;
   count(Counter.ipv4_tx);
+  const next_hop = ipv4_next_hop(iface, dst);
+  if (next_hop == 0) { count(Counter.ipv4_tx_no_route); pool_free(buffer); return; }
+  if (total > iface_mtu(iface)) {
+    ipv4_fragment(iface, next_hop, ip, ip + <usize>IPV4_HEADER_BYTES, payload_len, 0, 0, 0, false);
+    pool_free(buffer);
+    return;
+  }
+  ipv4_output(buffer, iface, next_hop, total);
+}
+
+/** Where a datagram for dst goes on iface: itself for broadcasts and groups, else the route's next hop (0: none). */
+export function ipv4_next_hop(iface: i32, dst: u32): u32 {
+  if (dst == IPV4_BROADCAST || ipv4_is_multicast(dst)) return dst;
+  return route_next_hop(iface, dst);
+}
+
+/**
+ * Sends the datagram (total bytes, header written) at IP_OFFSET of buffer to next_hop on
+ * iface: prepends the Ethernet header and resolves the neighbour. Takes ownership of the buffer.
+ */
+export function ipv4_output(buffer: i32, iface: i32, next_hop: u32, total: i32): void {
   const offset = <i32>IP_OFFSET - ETH_HEADER_BYTES;
-  const frame = ip - <usize>ETH_HEADER_BYTES;
+  const frame = pool_ptr(buffer) + <usize>offset;
   const len = total + ETH_HEADER_BYTES;
   eth_emit(frame, frame + ETH_DST, iface_mac(iface), ETHERTYPE_IPV4);
-  if (dst == IPV4_BROADCAST || iface_is_directed_broadcast(iface, dst)) {
+  if (next_hop == IPV4_BROADCAST || iface_is_directed_broadcast(iface, next_hop)) {
     eth_emit_broadcast_dst(frame);
-  } else if (ipv4_is_multicast(dst)) {
-    eth_emit_multicast_dst(frame, dst);
+  } else if (ipv4_is_multicast(next_hop)) {
+    eth_emit_multicast_dst(frame, next_hop);
   } else {
-    const next_hop = iface_on_link(iface, dst) ? dst : iface_gateway(iface);
     arp_output(iface, next_hop, buffer, offset, len);
     return;
   }
@@ -115,7 +132,11 @@ export function rx_ipv4(iface: i32, ip: usize, len: i32): void {
     return;
   }
   const delivery = classify(iface, dst);
-  if (delivery < 0) { count(Counter.ipv4_rx_not_for_us); return; }
+  if (delivery < 0) {
+    if (ipv4_forwarding()) ipv4_forward(iface, ip);
+    else count(Counter.ipv4_rx_not_for_us);
+    return;
+  }
   if (delivery == Delivery.MULTICAST && dst != ALL_HOSTS_GROUP && !igmp_joined(iface, dst)) {
     count(Counter.ipv4_rx_multicast_not_joined);
     return;

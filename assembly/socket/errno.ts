@@ -1,6 +1,9 @@
 // Error codes returned (negated) by socket and configuration calls; the values match Linux
 // errno so hosts can reuse their names (host/abi.ts mirrors this list).
+@inline export const ESRCH: i32 = -3;
 @inline export const EBADF: i32 = -9;
+@inline export const EEXIST: i32 = -17;
+@inline export const ENOSPC: i32 = -28;
 @inline export const EAGAIN: i32 = -11;
 @inline export const EINVAL: i32 = -22;
 @inline export const EMFILE: i32 = -24;

@@ -7,7 +7,7 @@ import { ring_read, ring_write } from "../lib/ring";
 import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, IPV4_BROADCAST } from "../wire/ipv4";
 import { clock_now, clock_wake_at } from "../net/clock";
 import { iface_addr, iface_is_directed_broadcast, iface_owns_addr } from "../net/iface";
-import { route_iface } from "../net/ipv4";
+import { route_lookup } from "../net/route";
 import { cc_init } from "../net/tcp/congestion";
 import { isn_generate } from "../net/tcp/isn";
 import { arm_orphan_timer, tcb_abort, tcb_close } from "../net/tcp/lifecycle";
@@ -112,7 +112,7 @@ export function tcp_socket_connect(handle: i32, addr: u32, port: u32): i32 {
   const t = tcb(handle);
   if (t.state != CLOSED || t.local_port != 0) return EISCONN;
   if (port == 0 || port > 0xffff || unusable_peer(addr)) return EINVAL;
-  const iface = route_iface(addr);
+  const iface = route_lookup(addr);
   if (iface < 0) return ENETUNREACH;
   if (iface_is_directed_broadcast(iface, addr)) return EINVAL;
   const local_port = ephemeral_port();
@@ -127,7 +127,7 @@ export function tcp_socket_connect(handle: i32, addr: u32, port: u32): i32 {
   t.snd_nxt = t.iss + 1;
   t.snd_max = t.iss + 1;
   t.rcv_adv = 0;
-  t.mss = effective_mss(0, false);
+  t.mss = effective_mss(0, false, addr);
   t.state = SYN_SENT;
   t.error = 0;
   rtt_reset(t);

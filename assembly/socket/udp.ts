@@ -1,25 +1,26 @@
 // The UDP socket API for firmware code and the host: handles are small integers, errors are
 // negative errno values (socket/errno.ts), payloads are caller-owned byte ranges.
-import { ETH_MTU, IFACE_COUNT, UDP_SOCKET_COUNT } from "../config";
+import { IFACE_COUNT, UDP_SOCKET_COUNT } from "../config";
 import { hal_random } from "../hal";
-import { copy } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
-import { pool_alloc, POOL_NONE } from "../lib/pool";
 import { IPV4_HEADER_BYTES, IP_PROTO_UDP, ipv4_is_multicast, IPV4_BROADCAST } from "../wire/ipv4";
-import { udp_emit, UDP_HEADER_BYTES } from "../wire/udp";
+import { udp_emit_header, UDP_HEADER_BYTES } from "../wire/udp";
 import { iface_addr, iface_is_up, iface_owns_addr } from "../net/iface";
-import { ipv4_payload, route_iface, tx_ipv4, DEFAULT_TTL } from "../net/ipv4";
+import { DEFAULT_TTL } from "../net/ipv4";
+import { tx_ipv4_gather } from "../net/ipv4_frag";
+import { route_lookup } from "../net/route";
 import {
   udp_bound_addr, udp_bound_port, udp_port_taken, udp_queued, udp_ring_take, udp_slot_bind,
   udp_slot_close, udp_slot_open, udp_state, udp_taken_addr, udp_taken_port, UDP_BOUND, UDP_CLOSED,
 } from "../net/udp";
-import { EADDRINUSE, EAGAIN, EBADF, EINVAL, EMFILE, EMSGSIZE, ENETDOWN, ENETUNREACH, ENOBUFS } from "./errno";
+import { EADDRINUSE, EAGAIN, EBADF, EINVAL, EMFILE, EMSGSIZE, ENETDOWN, ENETUNREACH } from "./errno";
 
-/** Largest datagram payload until fragmentation exists: one MTU. */
-@inline export const UDP_PAYLOAD_MAX: i32 = ETH_MTU - IPV4_HEADER_BYTES - UDP_HEADER_BYTES;
+/** Largest datagram payload: what an IPv4 total length can carry (sent in fragments past the MTU). */
+@inline export const UDP_PAYLOAD_MAX: i32 = 0xffff - IPV4_HEADER_BYTES - UDP_HEADER_BYTES;
 // Dynamic port range (RFC 6335 6).
 @inline const EPHEMERAL_FIRST: u32 = 49152;
 @inline const EPHEMERAL_COUNT: u32 = 16384;
+const udp_header: usize = memory.data(UDP_HEADER_BYTES, 4);
 
 @inline function valid(handle: i32): bool {
   return handle >= 0 && handle < UDP_SOCKET_COUNT && udp_state(handle) != UDP_CLOSED;
@@ -69,7 +70,7 @@ export function udp_socket_sendto(handle: i32, addr: u32, port: u32, data: usize
     const bound = udp_socket_bind(handle, 0, 0);
     if (bound < 0) return bound;
   }
-  const iface = route_iface(addr);
+  const iface = route_lookup(addr);
   if (iface < 0) { count(Counter.ipv4_tx_no_route); return ENETUNREACH; }
   const bound_addr = udp_bound_addr(handle);
   // A socket bound to a broadcast or group address still sends from the interface address.
@@ -91,13 +92,13 @@ export function udp_socket_sendto_iface(handle: i32, iface: i32, addr: u32, port
 }
 
 function send(handle: i32, iface: i32, src: u32, addr: u32, port: u32, data: usize, len: i32): i32 {
-  const buffer = pool_alloc();
-  if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return ENOBUFS; }
-  const udp = ipv4_payload(buffer);
-  copy(udp + <usize>UDP_HEADER_BYTES, data, len);
-  udp_emit(udp, len, udp_bound_port(handle), port, src, addr);
+  // The header is built apart and the data read where it is: a datagram over the MTU leaves
+  // in fragments, its checksum covering the whole datagram.
+  udp_emit_header(udp_header, data, len, udp_bound_port(handle), port, src, addr);
   // Multicast stays on the link unless asked otherwise (RFC 1112 6.1).
-  tx_ipv4(buffer, iface, src, addr, IP_PROTO_UDP, len + UDP_HEADER_BYTES, ipv4_is_multicast(addr) ? 1 : DEFAULT_TTL);
+  const ttl = ipv4_is_multicast(addr) ? 1 : DEFAULT_TTL;
+  const sent = tx_ipv4_gather(iface, src, addr, IP_PROTO_UDP, udp_header, UDP_HEADER_BYTES, data, len, ttl, false);
+  if (sent < 0) return sent;
   count(Counter.udp_tx);
   return len;
 }

@@ -9,7 +9,7 @@
 // and the first 8 bytes after it (RFC 792: "64 bits of Original Data") are inside the message.
 import { get16, put16, put32 } from "../lib/bytes";
 import { IPV4_HEADER_BYTES } from "./ipv4";
-import { checksum } from "../lib/checksum";
+import { checksum, finish, sum_bytes } from "../lib/checksum";
 import { Counter } from "../lib/counters";
 
 @inline const TYPE: usize = 0;
@@ -52,12 +52,12 @@ export function icmp_emit(ptr: usize, len: i32, type: u32, code: u32, rest: u32)
   put16(ptr + CHECKSUM, checksum(ptr, len));
 }
 
-/** Turns an echo request (already copied in place) into the reply: type changes, rest is kept. */
-export function icmp_emit_echo_reply(ptr: usize, len: i32): void {
+/** Turns a copied echo request header into the reply's, its checksum covering data (data_len bytes, elsewhere). */
+export function icmp_emit_echo_reply_header(ptr: usize, data: usize, data_len: i32): void {
   store<u8>(ptr + TYPE, <u8>ICMP_ECHO_REPLY);
   store<u8>(ptr + CODE, 0);
   put16(ptr + CHECKSUM, 0);
-  put16(ptr + CHECKSUM, checksum(ptr, len));
+  put16(ptr + CHECKSUM, finish(sum_bytes(data, data_len, sum_bytes(ptr, ICMP_HEADER_BYTES, 0))));
 }
 
 @inline export function icmp_echo_ident(ptr: usize): u32 { return get16(ptr + REST); }

@@ -109,3 +109,30 @@ export function ipv4_emit_router_alert(ptr: usize): void {
 @inline export function ipv4_mask(prefix: i32): u32 {
   return prefix == 0 ? 0 : 0xffffffff << <u32>(32 - prefix);
 }
+
+/**
+ * Rewrites a copied header as one fragment: no options (IHL 5; only the first fragment may
+ * carry them), total length, offset in bytes (a multiple of 8), MF, DF clear (RFC 791 3.2),
+ * then the checksum.
+ */
+export function ipv4_emit_fragment(ptr: usize, total_len: i32, offset_bytes: i32, more: bool): void {
+  store<u8>(ptr + VER_IHL, 0x45);
+  put16(ptr + TOTAL_LENGTH, <u32>total_len);
+  put16(ptr + FLAGS_OFFSET, (<u32>offset_bytes >> 3) | (more ? FLAG_MF : 0));
+  put16(ptr + CHECKSUM, 0);
+  put16(ptr + CHECKSUM, checksum(ptr, IPV4_HEADER_BYTES));
+}
+
+/** TTL less one with the checksum updated incrementally (RFC 1624 eqn. 3; RFC 1812 5.3.1). */
+export function ipv4_decrement_ttl(ptr: usize): void {
+  const old_word = get16(ptr + TTL);
+  const new_word = old_word - 0x100;
+  store<u8>(ptr + TTL, <u8>(new_word >> 8));
+  // HC' = ~(~HC + ~m + m')
+  let sum: u32 = (~get16(ptr + CHECKSUM) & 0xffff) + (~old_word & 0xffff) + (new_word & 0xffff);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  put16(ptr + CHECKSUM, ~sum & 0xffff);
+}
+
+/** 169.254.0.0/16, never forwarded (RFC 3927 7). */
+@inline export function ipv4_is_link_local(addr: u32): bool { return (addr >>> 16) == 0xa9fe; }

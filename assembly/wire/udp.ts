@@ -32,12 +32,18 @@ export function udp_check(ptr: usize, len: i32, src: u32, dst: u32): Counter {
 
 /** Writes the header and the checksum over header + payload (payload already in place). */
 export function udp_emit(ptr: usize, payload_len: i32, src_port: u32, dst_port: u32, src: u32, dst: u32): void {
+  udp_emit_header(ptr, ptr + <usize>UDP_HEADER_BYTES, payload_len, src_port, dst_port, src, dst);
+}
+
+/** Writes the header at ptr with the checksum over it and the payload at payload (anywhere). */
+export function udp_emit_header(ptr: usize, payload: usize, payload_len: i32, src_port: u32, dst_port: u32, src: u32, dst: u32): void {
   const udp_len = payload_len + UDP_HEADER_BYTES;
   put16(ptr + SRC_PORT, src_port);
   put16(ptr + DST_PORT, dst_port);
   put16(ptr + LENGTH, <u32>udp_len);
   put16(ptr + CHECKSUM, 0);
-  let sum = finish(sum_bytes(ptr, udp_len, sum_pseudo_header(src, dst, IP_PROTO_UDP, <u32>udp_len)));
+  const covered = sum_bytes(ptr, UDP_HEADER_BYTES, sum_pseudo_header(src, dst, IP_PROTO_UDP, <u32>udp_len));
+  let sum = finish(sum_bytes(payload, payload_len, covered));
   // A computed zero is sent as all ones, since zero means "no checksum" (RFC 768).
   put16(ptr + CHECKSUM, sum == 0 ? 0xffff : sum);
 }

@@ -65,6 +65,13 @@ describe('netstack command line', { skip }, () => {
     ['--dhcp with --gw', ['up', '--tap', 't0', '--dhcp', '--gw', '192.0.2.1']],
     ['--probe with --dhcp', ['up', '--tap', 't0', '--dhcp', '--probe']],
     ['--probe without --ip', ['up', '--tap', 't0', '--probe']],
+    ['MTU below 576', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--mtu', '68']],
+    ['--iface without ip=', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--iface', 't1,host-ip=198.51.100.2/24']],
+    ['--iface with an unknown key', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--iface', 't1,ip=198.51.100.1/24,speed=10']],
+    ['--iface reusing the TAP', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--iface', 't0,ip=198.51.100.1/24']],
+    ['--iface on an ENC28J60', ['up', '--nic', 'enc28j60-sim', '--tap', 't0', '--ip', '192.0.2.2/24', '--iface', 't1,ip=198.51.100.1/24']],
+    ['--route without via=', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--route', '203.0.113.0/24']],
+    ['--route with a bad prefix', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--route', '203.0.113.0/40,via=192.0.2.1']],
   ];
   for (const [what, args] of bad) {
     test(`${what}: exit 2 with one line on stderr`, () => {

@@ -140,7 +140,7 @@ function take_syn_options(t: Tcb): void {
     t.snd_wscale = 0;
     t.rcv_wscale = 0;
   }
-  t.mss = effective_mss(options.mss, has(t, F_TIMESTAMPS));
+  t.mss = effective_mss(options.mss, has(t, F_TIMESTAMPS), t.remote_addr);
 }
 
 function listen_input(l: i32, s: Segment): void {

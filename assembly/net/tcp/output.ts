@@ -12,7 +12,9 @@ import {
   TCP_ACK, TCP_FIN, TCP_HEADER_BYTES, TCP_PSH, TCP_RST, TCP_SYN,
 } from "../../wire/tcp";
 import { clock_now, clock_wake_at } from "../clock";
-import { ipv4_payload, route_iface, tx_ipv4 } from "../ipv4";
+import { iface_mtu } from "../iface";
+import { ipv4_payload, tx_ipv4 } from "../ipv4";
+import { route_lookup } from "../route";
 import {
   Tcb, tcb, send_ring, ooo_ranges, sack_ranges, has, set, clear,
   F_ACK_NOW, F_DELACK, F_NODELAY, F_PERSIST, F_RTT_TIMING, F_RTX, F_SACK, F_SHUT_WR, F_SYN_WS,
@@ -100,7 +102,7 @@ function fill_sack_blocks(i: i32, t: Tcb): i32 {
  * buffer); the caller leaves its state unchanged and a timer or the next event retries.
  */
 export function send_segment(i: i32, t: Tcb, seq: u32, flags: u32, offset: i32, len: i32): bool {
-  const iface = route_iface(t.remote_addr);
+  const iface = route_lookup(t.remote_addr);
   if (iface < 0) { count(Counter.ipv4_tx_no_route); return false; }
   const buffer = pool_alloc();
   if (buffer == POOL_NONE) {
@@ -120,7 +122,7 @@ export function send_segment(i: i32, t: Tcb, seq: u32, flags: u32, offset: i32, 
     const scale = offer_all || has(t, F_SYN_WS) ? OUR_WINDOW_SCALE : -1;
     const sack = offer_all || has(t, F_SACK);
     const ts = offer_all || timestamps;
-    options_len = tcp_options_emit_syn(options, OUR_MSS, scale, sack, ts, now, t.ts_recent);
+    options_len = tcp_options_emit_syn(options, mss_for_mtu(iface_mtu(iface)), scale, sack, ts, now, t.ts_recent);
     // The window in a SYN is never scaled (RFC 7323 2.2).
     window = min(receive_window(t), <u32>0xffff);
     t.rcv_adv = t.rcv_nxt + window;
@@ -274,7 +276,7 @@ export function delay_ack(t: Tcb, delay_ms: u32): void {
  */
 export function send_reset(local: u32, local_port: u32, remote: u32, remote_port: u32, seg_seq: u32, seg_ack: u32, seg_flags: u32, seg_len: u32): void {
   if (seg_flags & TCP_RST) return;
-  const iface = route_iface(remote);
+  const iface = route_lookup(remote);
   if (iface < 0) { count(Counter.ipv4_tx_no_route); return; }
   const buffer = pool_alloc();
   if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return; }
@@ -291,7 +293,7 @@ export function send_reset(local: u32, local_port: u32, remote: u32, remote_port
 
 /** A bare ACK not tied to a slot (TIME-WAIT answers), with timestamps if the connection had them. */
 export function send_bare_ack(local: u32, local_port: u32, remote: u32, remote_port: u32, seq: u32, ack: u32, timestamps: bool, ts_ecr: u32): void {
-  const iface = route_iface(remote);
+  const iface = route_lookup(remote);
   if (iface < 0) { count(Counter.ipv4_tx_no_route); return; }
   const buffer = pool_alloc();
   if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return; }
@@ -308,10 +310,20 @@ export function send_bare_ack(local: u32, local_port: u32, remote: u32, remote_p
   return TCP_SEND_BUFFER_BYTES - t.send_used;
 }
 
-/** Effective send MSS: the peer's MSS (536 if it sent none, RFC 9293 3.7.1) less our option bytes. */
-export function effective_mss(peer_mss: u32, timestamps: bool): u32 {
+@inline function mss_for_mtu(mtu: i32): u32 {
+  return <u32>(mtu - IPV4_HEADER_BYTES - TCP_HEADER_BYTES);
+}
+
+/**
+ * Effective send MSS: the peer's MSS (536 if it sent none, RFC 9293 3.7.1), at most what the
+ * MTU of our interface towards remote carries (so segments are not fragmented by us), less
+ * our option bytes.
+ */
+export function effective_mss(peer_mss: u32, timestamps: bool, remote: u32): u32 {
   let mss: u32 = peer_mss == 0 ? 536 : peer_mss;
-  if (mss > OUR_MSS) mss = OUR_MSS;
+  const iface = route_lookup(remote);
+  const link_mss = iface < 0 ? OUR_MSS : mss_for_mtu(iface_mtu(iface));
+  if (mss > link_mss) mss = link_mss;
   if (timestamps) mss -= TIMESTAMP_OPTION_BYTES;
   return mss < 64 ? 64 : mss;
 }

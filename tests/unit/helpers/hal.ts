@@ -17,3 +17,8 @@ export declare function tx_len(): i32;
 // @ts-ignore: decorator
 @external("test", "random_next")
 export declare function random_next(value: u32): void;
+
+/** Logs every following frame: frame k at ptr + k * stride as [len: u32][bytes], at most count frames. */
+// @ts-ignore: decorator
+@external("test", "capture_log")
+export declare function capture_log(ptr: usize, stride: i32, count: i32): void;

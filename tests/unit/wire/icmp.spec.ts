@@ -1,6 +1,6 @@
 import { Counter } from "../../../assembly/lib/counters";
 import {
-  icmp_check, icmp_code, icmp_echo_ident, icmp_echo_sequence, icmp_emit, icmp_emit_echo_reply, icmp_is_error,
+  icmp_check, icmp_code, icmp_echo_ident, icmp_echo_sequence, icmp_emit, icmp_emit_echo_reply_header, icmp_is_error,
   icmp_type, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_TIME_EXCEEDED, ICMP_UNREACH_PORT,
 } from "../../../assembly/wire/icmp";
 import { clone, first_difference, prefilled } from "../helpers/bytes";
@@ -62,10 +62,11 @@ describe("icmp view", () => {
 });
 
 describe("icmp emit", () => {
-  it("turns an echo request into its reply byte for byte", () => {
+  it("turns an echo request into its reply byte for byte, the data read where it lies", () => {
     const buf = prefilled(16);
-    memory.copy(buf, ECHO_REQUEST, 12);
-    icmp_emit_echo_reply(buf, 12);
+    memory.copy(buf, ECHO_REQUEST, 8);
+    memory.copy(buf + 8, ECHO_REQUEST + 8, 4);
+    icmp_emit_echo_reply_header(buf, ECHO_REQUEST + 8, 4);
     expect<i32>(first_difference(buf, ECHO_REPLY, 12)).toBe(-1);
     expect<u32>(load<u8>(buf + 12)).toBe(0xa5);
     expect<Counter>(icmp_check(buf, 12)).toBe(Counter.OK);
