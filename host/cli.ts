@@ -244,7 +244,6 @@ async function upHere(options: UpOptions): Promise<number> {
     ip('link', 'set', 'dev', options.tap, 'up');
     if (options.mtu) stack.setMtu(0, options.mtu);
     for (const [index, extra] of options.ifaces.entries()) extraTaps.push(await upExtraIface(stack, index + 1, extra, seed));
-    for (const route of options.routes) stack.addRoute(route.dst, { via: route.via, metric: route.metric });
     if (options.forward) stack.setForwarding(true);
     startServices(stack, options);
     stack.setDnsServers(options.dns);
@@ -253,6 +252,8 @@ async function upHere(options: UpOptions): Promise<number> {
     control = await listenControl(stack, { stack, ifaceName: (i) => (i === 0 ? options.tap : options.ifaces[i - 1]?.tap ?? `if${i}`) }, upControlPath(options));
     const chipLine = chip ? `netstack: ENC28J60 model on the TAP, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
     const { ip: addr, lines } = await address(stack, options);
+    // Static routes need their gateway's subnet connected: after a DHCP lease or probes.
+    for (const route of options.routes) stack.addRoute(route.dst, { via: route.via, metric: route.metric });
     // An explicit --dns wins over the servers of a DHCP lease (which the module applies when bound).
     if (options.dhcp && options.dns.length) stack.setDnsServers(options.dns);
     // After the chip is ready and the address is in use, so the first reports reach the wire.
@@ -335,6 +336,7 @@ async function upSpidev(options: UpOptions): Promise<number> {
     configure(stack, options, mac);
     if (options.vlan) stack.setVlan(0, options.vlan);
     stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
+    if (options.mtu) stack.setMtu(0, options.mtu);
     startServices(stack, options);
     stack.setDnsServers(options.dns);
     stack.start();
@@ -342,6 +344,7 @@ async function upSpidev(options: UpOptions): Promise<number> {
     control = await listenControl(stack, { stack, ifaceName: () => basename(options.spi!) }, upControlPath(options));
     const chipLine = `netstack: ENC28J60 on ${options.spi}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n`;
     const { ip: addr, lines } = await address(stack, options);
+    for (const route of options.routes) stack.addRoute(route.dst, { via: route.via, metric: route.metric });
     // An explicit --dns wins over the servers of a DHCP lease (which the module applies when bound).
     if (options.dhcp && options.dns.length) stack.setDnsServers(options.dns);
     for (const group of options.join) stack.joinGroup(0, group);
