@@ -519,9 +519,9 @@ export class Stack {
     this.check(this.exports.route_del(addr, prefix, via ? parseIpv4(via) : 0), `route_del ${cidr}`);
   }
 
-  /** Forwarding between interfaces (off by default). */
+  /** Forwarding between interfaces (off by default; ENOSYS in tiny, which has one interface). */
   setForwarding(on: boolean): void {
-    this.exports.ip_forwarding(on ? 1 : 0);
+    this.check(this.exports.ip_forwarding(on ? 1 : 0), 'ip_forwarding');
   }
 
   /** Largest datagram sent on iface (576..1500); longer ones leave in fragments. */
