@@ -144,7 +144,7 @@ export interface NetstackExports {
   /** Drop and traffic counters: counters() points at counter_count() u32 values. */
   counters(): number;
   counter_count(): number;
-  /** Names of the counters, UTF-16LE, one per line, in counter order. */
+  /** Names of the counters, ASCII (counter_names_bytes() bytes), one per line, in counter order. */
   counter_names(): number;
   counter_names_bytes(): number;
   /**

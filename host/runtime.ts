@@ -390,7 +390,7 @@ export class Stack {
     if (!this.counterNames) {
       const ptr = this.exports.counter_names();
       const bytes = this.exports.counter_names_bytes();
-      this.counterNames = Buffer.from(this.exports.memory.buffer, ptr, bytes).toString('utf16le').split('\n');
+      this.counterNames = Buffer.from(this.exports.memory.buffer, ptr, bytes).toString('latin1').split('\n');
     }
     const values = new Uint32Array(this.exports.memory.buffer, this.exports.counters(), this.exports.counter_count());
     const result: Record<string, number> = {};
