@@ -1,5 +1,5 @@
-// NUCLEO-F429ZI (STM32F429ZI) + ENC28J60: the C side of board.json (tests/build/boards.test.ts checks that the
-// two agree). Addresses are from 192.0.2.0/24 (RFC 5737 documentation); the MAC is locally
+// NUCLEO-F429ZI (STM32F429ZI) + ENC28J60: the C side of board.json (tests/build/boards.test.ts
+// checks that the two agree). Addresses are from 192.0.2.0/24 (RFC 5737 documentation); the MAC is locally
 // administered (02:...). Change both files together.
 #pragma once
 

@@ -1,7 +1,8 @@
 // netstack on a NUCLEO-F429ZI (STM32F429ZI) with an ENC28J60 on SPI1: WAMR's interpreter runs
 // the module (its bytes copied from flash into CCM), a FreeRTOS task polls it, and the chip's
-// INT pin (EXTI15) wakes that task early. A CubeMX project provides main(), the clocks, FreeRTOS and the EXTI
-// handler; its main() calls netstack_start() before starting the scheduler (README.md).
+// INT pin (EXTI15) wakes that task early. A CubeMX project provides main(), the clocks,
+// FreeRTOS and the EXTI handler; its main() calls netstack_start() before starting the
+// scheduler (README.md).
 // Not compiled in this repository (no STM32Cube or WAMR here).
 #include <stdarg.h>
 #include <stdint.h>
