@@ -13,6 +13,16 @@
 
 /** Network interfaces the module can drive. */
 @inline export const IFACE_COUNT: i32 = IS_TINY ? 1 : IS_DESKTOP ? 4 : 2;
+// Feature switches: code a profile cannot use or should not carry is compiled out (each is a
+// compile-time constant, so AssemblyScript drops the guarded calls and everything only they
+// reach). The exports stay in every profile (one ABI); a switched-off one answers ENOSYS.
+/** Forwarding between interfaces (net/ipv4_forward.ts) needs two of them: off in tiny, where
+ *  ip_forwarding(1) answers ENOSYS. */
+@inline export const FEATURE_FORWARDING: bool = IFACE_COUNT >= 2;
+/** The HTTP/1.1 test server (app/http.ts, about 8 KB of code): not carried by tiny, where
+ *  service_http answers ENOSYS (and `netstack up --profile tiny --http` is a usage error). */
+@inline export const FEATURE_HTTP: bool = !IS_TINY;
+
 /** Transmit frame buffers shared by every interface (packets waiting on ARP hold one each). */
 @inline export const TX_POOL_COUNT: i32 = IS_TINY ? 4 : IS_DESKTOP ? 32 : 8;
 /** ARP cache entries (all interfaces together). */

@@ -1,6 +1,6 @@
 // The module's exports: the one ABI every host implements against (host/abi.ts mirrors it).
 // Imports are listed in hal.ts. All state is static; init() lays it out and runs at start.
-import { ARP_CACHE_COUNT, ETH_MTU, FRAME_BUFFER_BYTES, IFACE_COUNT, IFACE_MTU_MIN, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROBE_COUNT, PROBE_PAYLOAD_MAX, PROFILE_ID, REASM_SLOT_BYTES, REASM_SLOT_COUNT, TCP_CONNECTION_COUNT, UDP_SOCKET_COUNT } from "./config";
+import { ARP_CACHE_COUNT, ETH_MTU, FEATURE_FORWARDING, FEATURE_HTTP, FRAME_BUFFER_BYTES, IFACE_COUNT, IFACE_MTU_MIN, IO_BUFFER_BYTES, NIC_RX_BATCH, NIC_RX_BATCHES, PROBE_COUNT, PROBE_PAYLOAD_MAX, PROFILE_ID, REASM_SLOT_BYTES, REASM_SLOT_COUNT, TCP_CONNECTION_COUNT, UDP_SOCKET_COUNT } from "./config";
 import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc28j60";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
@@ -27,7 +27,7 @@ import {
 } from "./net/route";
 import { nic_enc_iface, nic_rx_buffer } from "./net/nic";
 import { nic_enc_attach, nic_enc_done, nic_enc_poll, nic_enc_receive, nic_enc_status } from "./net/nic_enc28j60";
-import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, ENOBUFS } from "./socket/errno";
+import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, ENOBUFS, ENOSYS } from "./socket/errno";
 import {
   udp_socket_bind, udp_socket_close, udp_socket_open, udp_socket_pending, udp_socket_port,
   udp_socket_recvfrom, udp_socket_sendto,
@@ -75,7 +75,7 @@ export function init(): void {
   igmp_reset();
   tcp_reset(clock_now());
   tcp_services_reset();
-  http_reset();
+  if (FEATURE_HTTP) http_reset();
   dns_reset();
   dhcp_reset();
   route_reset();
@@ -221,8 +221,15 @@ export function route_row_gateway(): u32 { return table_row_gateway(); }
 export function route_row_iface(): i32 { return table_row_iface(); }
 export function route_row_metric(): u32 { return table_row_metric(); }
 
-/** Forwarding between interfaces (RFC 1812): off (0, default) or on. */
-export function ip_forwarding(on: i32): void { ipv4_set_forwarding(on != 0); }
+/**
+ * Forwarding between interfaces (RFC 1812): off (0, default) or on; 0, or ENOSYS when on is
+ * asked of a profile without it (config.ts FEATURE_FORWARDING: one interface, tiny).
+ */
+export function ip_forwarding(on: i32): i32 {
+  if (!FEATURE_FORWARDING) return on != 0 ? ENOSYS : 0;
+  ipv4_set_forwarding(on != 0);
+  return 0;
+}
 
 // ---- Drivers ----
 
@@ -376,7 +383,7 @@ function run_services(): void {
   dhcp_poll();
   udp_echo_poll();
   tcp_services_poll();
-  http_poll();
+  if (FEATURE_HTTP) http_poll();
   dns_poll();
   tcp_flush();
 }
@@ -386,8 +393,9 @@ export function service_udp_echo(port: u32): i32 {
   return udp_echo_start(port);
 }
 
-/** HTTP/1.1 server (app/http.ts) on port (0 = stop). */
+/** HTTP/1.1 server (app/http.ts) on port (0 = stop); ENOSYS where compiled out (FEATURE_HTTP: tiny). */
 export function service_http(port: u32): i32 {
+  if (!FEATURE_HTTP) return ENOSYS;
   if (port > 0xffff) return EINVAL;
   return http_start(port);
 }

@@ -32,7 +32,7 @@ const ORDERS = 32;
 const WARMUP_DATAGRAMS = 2_000;
 
 function counters(ex: NetstackExports): Record<string, number> {
-  const names = Buffer.from(ex.memory.buffer, ex.counter_names(), ex.counter_names_bytes()).toString('utf16le').split('\n');
+  const names = Buffer.from(ex.memory.buffer, ex.counter_names(), ex.counter_names_bytes()).toString('latin1').split('\n');
   const values = new Uint32Array(ex.memory.buffer, ex.counters(), ex.counter_count());
   return Object.fromEntries(names.map((name, i) => [name, values[i]]));
 }

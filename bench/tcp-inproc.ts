@@ -84,7 +84,7 @@ class Node {
   }
 
   counters(): Record<string, number> {
-    const names = Buffer.from(this.ex.memory.buffer, this.ex.counter_names(), this.ex.counter_names_bytes()).toString('utf16le').split('\n');
+    const names = Buffer.from(this.ex.memory.buffer, this.ex.counter_names(), this.ex.counter_names_bytes()).toString('latin1').split('\n');
     const values = new Uint32Array(this.ex.memory.buffer, this.ex.counters(), this.ex.counter_count());
     return Object.fromEntries(names.map((n, i) => [n, values[i]]).filter(([n, v]) => n && v));
   }

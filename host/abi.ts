@@ -144,7 +144,7 @@ export interface NetstackExports {
   /** Drop and traffic counters: counters() points at counter_count() u32 values. */
   counters(): number;
   counter_count(): number;
-  /** Names of the counters, UTF-16LE, one per line, in counter order. */
+  /** Names of the counters, ASCII (counter_names_bytes() bytes), one per line, in counter order. */
   counter_names(): number;
   counter_names_bytes(): number;
   /**
@@ -204,8 +204,8 @@ export interface NetstackExports {
   route_row_gateway(): number;
   route_row_iface(): number;
   route_row_metric(): number;
-  /** Forwarding between interfaces: 0 off (default), 1 on. */
-  ip_forwarding(on: number): void;
+  /** Forwarding between interfaces: 0 off (default), 1 on; ENOSYS for 1 where compiled out (tiny). */
+  ip_forwarding(on: number): number;
   /** Heap probe for the no-allocation test: each call advances a fixed step unless something else allocated. */
   heap_top(): number;
 }
@@ -270,6 +270,7 @@ export const Errno = {
   EMFILE: -24,
   EMSGSIZE: -90,
   EPIPE: -32,
+  ENOSYS: -38,
   EOPNOTSUPP: -95,
   EADDRINUSE: -98,
   EADDRNOTAVAIL: -99,

@@ -367,6 +367,9 @@ function parseUp(argv: string[]): Command {
   const routes = ((values.route as string[] | undefined) ?? []).map(parseRoute);
   const profile = (text('profile') ?? 'default') as Profile;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile "${profile}": one of ${PROFILES.join(', ')}`);
+  // Compiled out of tiny (assembly/config.ts FEATURE_HTTP, FEATURE_FORWARDING).
+  if (profile === 'tiny' && values.http) throw new UsageError('--http: the tiny profile has no HTTP server (use --profile default)');
+  if (profile === 'tiny' && values.forward) throw new UsageError('--forward: the tiny profile has one interface and no forwarding');
   return {
     name: 'up',
     options: {
@@ -537,7 +540,7 @@ Options for up:
   --discard                TCP discard service on port 9
   --chargen                TCP character generator on port 19
   --http                   HTTP/1.1 server on port 80: / and /status (counters and TCP
-                           connections), /bytes/N (N bytes of a test pattern)
+                           connections), /bytes/N (N bytes of a test pattern); not in tiny
   --profile P              tiny | default | desktop (default: default)
   --drop-chance P          drop each frame with chance P (0..1), both directions
   --corrupt-chance P       corrupt one byte of a frame with chance P (0..1)
@@ -567,7 +570,8 @@ Options for up:
                            namespace NS if given, its Linux side given host-ip there
   --route DST/PREFIX,via=GW[,metric=N]
                            static route (repeatable); GW on a connected subnet
-  --forward                forward datagrams between interfaces (a router; off by default)
+  --forward                forward datagrams between interfaces (a router; off by default;
+                           not in tiny)
 
 ping, traceroute and show ask a running "up" through its control socket (--control PATH,
 or the default path of --tap NAME). ping: -c count (4), -s data bytes (56; at most one frame

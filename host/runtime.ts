@@ -390,7 +390,7 @@ export class Stack {
     if (!this.counterNames) {
       const ptr = this.exports.counter_names();
       const bytes = this.exports.counter_names_bytes();
-      this.counterNames = Buffer.from(this.exports.memory.buffer, ptr, bytes).toString('utf16le').split('\n');
+      this.counterNames = Buffer.from(this.exports.memory.buffer, ptr, bytes).toString('latin1').split('\n');
     }
     const values = new Uint32Array(this.exports.memory.buffer, this.exports.counters(), this.exports.counter_count());
     const result: Record<string, number> = {};
@@ -519,9 +519,9 @@ export class Stack {
     this.check(this.exports.route_del(addr, prefix, via ? parseIpv4(via) : 0), `route_del ${cidr}`);
   }
 
-  /** Forwarding between interfaces (off by default). */
+  /** Forwarding between interfaces (off by default; ENOSYS in tiny, which has one interface). */
   setForwarding(on: boolean): void {
-    this.exports.ip_forwarding(on ? 1 : 0);
+    this.check(this.exports.ip_forwarding(on ? 1 : 0), 'ip_forwarding');
   }
 
   /** Largest datagram sent on iface (576..1500); longer ones leave in fragments. */

@@ -125,7 +125,7 @@ const body_bytes = new StaticArray<u64>(TCP_CONNECTION_COUNT);
 const body_sent = new StaticArray<u64>(TCP_CONNECTION_COUNT);
 /** Status page: next line to generate. */
 const body_line = new StaticArray<i32>(TCP_CONNECTION_COUNT);
-/** Counter names: where each starts in the NAMES literal (UTF-16 units) and how long it is. */
+/** Counter names: where each starts in the names table (ASCII bytes) and how long it is. */
 const name_start = new StaticArray<i32>(Counter.COUNT);
 const name_length = new StaticArray<i32>(Counter.COUNT);
 
@@ -526,7 +526,8 @@ function status_line_count(): i32 {
 function put_counter_line(name_index: i32, value: u32): void {
   const n = unchecked(name_length[name_index]);
   const shown = n < NAME_MAX ? n : NAME_MAX;
-  put_units(counter_names_ptr() + (<usize>unchecked(name_start[name_index]) << 1), shown);
+  const at = counter_names_ptr() + <usize>unchecked(name_start[name_index]);
+  for (let i = 0; i < shown; i++) put(load<u8>(at + <usize>i));
   put_spaces(shown < NAME_COLUMN ? NAME_COLUMN - shown : 1);
   put_decimal(<u64>value, VALUE_WIDTH);
   put(10);
@@ -831,11 +832,11 @@ export function http_reset(): void {
 
 function index_counter_names(): void {
   const names = counter_names_ptr();
-  const units = counter_names_bytes() >> 1;
+  const bytes = counter_names_bytes();
   let start = 0;
   let index = 0;
-  for (let i = 0; i <= units && index < Counter.COUNT; i++) {
-    if (i == units || load<u16>(names + (<usize>i << 1)) == 10) {
+  for (let i = 0; i <= bytes && index < Counter.COUNT; i++) {
+    if (i == bytes || load<u8>(names + <usize>i) == 10) {
       unchecked((name_start[index] = start));
       unchecked((name_length[index] = i - start));
       index++;

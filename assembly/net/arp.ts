@@ -9,7 +9,7 @@
 //   its waiting packets (counted).
 // Eviction: when the cache is full, the least recently used entry that holds no waiting
 // packets (not INCOMPLETE) is replaced; if every entry is INCOMPLETE the new packet is dropped.
-import { ARP_CACHE_COUNT, ARP_QUEUE_COUNT, ARP_REACHABLE_MS, ARP_RETRY_MS, ARP_RETRY_COUNT, ETH_HEADER_BYTES, ETH_FRAME_MIN_BYTES, VLAN_TAG_BYTES } from "../config";
+import { ARP_CACHE_COUNT, ARP_QUEUE_COUNT, ARP_REACHABLE_MS, ARP_RETRY_MS, ARP_RETRY_COUNT, ETH_HEADER_BYTES, ETH_FRAME_MIN_BYTES, FEATURE_FORWARDING, VLAN_TAG_BYTES } from "../config";
 import { copy, equal } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { pool_free, pool_ptr } from "../lib/pool";
@@ -264,7 +264,8 @@ function give_up(entry: i32): void {
   for (let i = 0; i < ARP_QUEUE_COUNT; i++) {
     if (unchecked(queue_buffer[i]) == NONE || unchecked(queue_entry[i]) != entry) continue;
     // Every waiting frame is an IPv4 datagram behind an untagged Ethernet header (net/ipv4.ts).
-    ipv4_undeliverable(pool_ptr(unchecked(queue_buffer[i])) + <usize>(unchecked(queue_offset[i]) + ETH_HEADER_BYTES));
+    // Only a forwarded one earns its source an ICMP error: none without forwarding (tiny).
+    if (FEATURE_FORWARDING) ipv4_undeliverable(pool_ptr(unchecked(queue_buffer[i])) + <usize>(unchecked(queue_offset[i]) + ETH_HEADER_BYTES));
     drop_queued(i);
   }
   unchecked((state[entry] = ARP_FREE));

@@ -6,7 +6,7 @@
 //   | (VLAN) | Ethernet header | IPv4 header (20) | transport header + payload ...
 // The IP header always starts at IP_OFFSET, so transports write in place and the Ethernet
 // header is prepended in the headroom without copying.
-import { ETH_HEADER_BYTES, VLAN_TAG_BYTES } from "../config";
+import { ETH_HEADER_BYTES, FEATURE_FORWARDING, VLAN_TAG_BYTES } from "../config";
 import { hal_random } from "../hal";
 import { Counter, count } from "../lib/counters";
 import { pool_ptr, pool_free } from "../lib/pool";
@@ -133,7 +133,7 @@ export function rx_ipv4(iface: i32, ip: usize, len: i32): void {
   }
   const delivery = classify(iface, dst);
   if (delivery < 0) {
-    if (ipv4_forwarding()) ipv4_forward(iface, ip);
+    if (FEATURE_FORWARDING && ipv4_forwarding()) ipv4_forward(iface, ip);
     else count(Counter.ipv4_rx_not_for_us);
     return;
   }

@@ -20,3 +20,5 @@
 @inline export const ECONNREFUSED: i32 = -111;
 @inline export const ECONNRESET: i32 = -104;
 @inline export const EOPNOTSUPP: i32 = -95;
+/** The call exists in every profile, but this profile compiled its feature out (config.ts FEATURE_*). */
+@inline export const ENOSYS: i32 = -38;

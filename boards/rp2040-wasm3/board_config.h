@@ -27,7 +27,6 @@
 #define BOARD_IPV4_PREFIX 24
 #define BOARD_IPV4_GATEWAY 0xc0000201u /* 192.0.2.1 */
 #define BOARD_UDP_ECHO_PORT 7
-#define BOARD_HTTP_PORT 80
 
 #define BOARD_WASM3_STACK_BYTES (8 * 1024) /* wasm3's value stack (m3_NewRuntime) */
 #define BOARD_LOOP_STACK_BYTES (32 * 1024) /* core 1's native stack, where the poll loop runs */

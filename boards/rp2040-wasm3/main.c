@@ -79,7 +79,6 @@ static void configure(void) {
   must(call(netstack_export("iface_set_ipv4"), 0, BOARD_IPV4_ADDR, BOARD_IPV4_PREFIX, BOARD_IPV4_GATEWAY), "iface_set_ipv4");
   must(call(netstack_export("nic_attach_enc28j60"), 0, BOARD_ENC_FLAGS), "nic_attach_enc28j60");
   must(call(netstack_export("service_udp_echo"), BOARD_UDP_ECHO_PORT), "service_udp_echo");
-  must(call(netstack_export("service_http"), BOARD_HTTP_PORT), "service_http");
   must(call(netstack_export("iface_up"), 0), "iface_up");
 }
 

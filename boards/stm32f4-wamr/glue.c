@@ -1,4 +1,4 @@
-// The netstack module's imports (assembly/hal.ts) on an STM32F407: STM32Cube HAL SPI in
+// The netstack module's imports (assembly/hal.ts) on an STM32F429ZI: STM32Cube HAL SPI in
 // polling mode with a GPIO chip select, the RNG peripheral, and WAMR native symbols. Every
 // NativeSymbol line below is checked against the imports of the built module by
 // tests/build/boards.test.ts. Not compiled in this repository (no STM32Cube or WAMR here).

@@ -1,7 +1,8 @@
-// netstack on an STM32F407 with an ENC28J60 on SPI1: WAMR's interpreter runs the module (its
-// bytes copied from flash into CCM), a FreeRTOS task polls it, and the chip's INT pin (EXTI0)
-// wakes that task early. A CubeMX project provides main(), the clocks, FreeRTOS and the EXTI
-// handler; its main() calls netstack_start() before starting the scheduler (README.md).
+// netstack on a NUCLEO-F429ZI (STM32F429ZI) with an ENC28J60 on SPI1: WAMR's interpreter runs
+// the module (its bytes copied from flash into CCM), a FreeRTOS task polls it, and the chip's
+// INT pin (EXTI15) wakes that task early. A CubeMX project provides main(), the clocks,
+// FreeRTOS and the EXTI handler; its main() calls netstack_start() before starting the
+// scheduler (README.md).
 // Not compiled in this repository (no STM32Cube or WAMR here).
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,9 +21,10 @@
 extern const uint8_t netstack_wasm[], netstack_wasm_end[];
 
 // CCM (64 KiB at 0x10000000, CPU-only: nothing here is touched by DMA) holds the module copy
-// and the task's stack; the linker script needs a NOLOAD output section for .ccm_noinit.
+// alone, all of it; the linker script needs a NOLOAD output section for .ccm_noinit. The task
+// stack and WAMR's pool are ordinary .bss in SRAM (192 KiB from 0x20000000).
 static uint8_t wasm_copy[BOARD_WASM_COPY_BYTES] __attribute__((section(".ccm_noinit"), aligned(4)));
-static StackType_t task_stack[BOARD_TASK_STACK_BYTES / sizeof(StackType_t)] __attribute__((section(".ccm_noinit")));
+static StackType_t task_stack[BOARD_TASK_STACK_BYTES / sizeof(StackType_t)];
 static uint8_t wamr_pool[BOARD_WAMR_POOL_BYTES] __attribute__((aligned(8)));
 static StaticTask_t task_block;
 static TaskHandle_t task;
@@ -86,7 +88,6 @@ static void configure(void) {
   must(call(netstack_export("iface_set_ipv4"), 4, 0, BOARD_IPV4_ADDR, BOARD_IPV4_PREFIX, BOARD_IPV4_GATEWAY), "iface_set_ipv4");
   must(call(netstack_export("nic_attach_enc28j60"), 2, 0, BOARD_ENC_FLAGS), "nic_attach_enc28j60");
   must(call(netstack_export("service_udp_echo"), 1, BOARD_UDP_ECHO_PORT), "service_udp_echo");
-  must(call(netstack_export("service_http"), 1, BOARD_HTTP_PORT), "service_http");
   must(call(netstack_export("iface_up"), 1, 0), "iface_up");
 }
 
@@ -119,7 +120,7 @@ static void poll_loop(void *argument) {
   }
 }
 
-/* EXTI0 (PB0, falling edge): the ENC28J60 has something. The NVIC priority must be numerically
+/* EXTI15 (PF15, falling edge; EXTI15_10_IRQHandler calls HAL_GPIO_EXTI_IRQHandler): the ENC28J60 has something. The NVIC priority must be numerically
    >= configLIBRARY_MAX_SYSCALL_INTERRUPT_PRIORITY for a FromISR call. */
 void HAL_GPIO_EXTI_Callback(uint16_t pin) {
   if (pin != BOARD_PIN_INT || task == NULL) return;

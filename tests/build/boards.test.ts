@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ABI_VERSION, PROFILES, type Profile } from '../../host/abi.ts';
+import { ABI_VERSION, Errno, PROFILES, type Profile } from '../../host/abi.ts';
 import { parseCidr, parseIpv4, parseMac } from '../../host/addr.ts';
 import { parseCommand } from '../../host/cli-args.ts';
 import { Stack } from '../../host/runtime.ts';
@@ -168,7 +168,8 @@ interface Board {
     pins: { sck: string; mosi: string; miso: string; cs: string };
   };
   enc28j60: { int_pin: string | null; full_duplex: boolean };
-  net: { mac: string; ipv4: string; gateway: string; udp_echo_port: number; http_port: number };
+  /** http_port only where the profile has the HTTP server (assembly/config.ts FEATURE_HTTP: not tiny). */
+  net: { mac: string; ipv4: string; gateway: string; udp_echo_port: number; http_port?: number };
   ram: {
     total_bytes: number;
     regions?: Record<string, number>;
@@ -242,7 +243,8 @@ for (const id of boardIds) {
     for (const a of [addr, gateway]) assert.ok(isDocumentationAddress(a), `${board.net.ipv4} / ${board.net.gateway}: RFC 5737 addresses only`);
     const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
     assert.equal((addr & mask) >>> 0, (gateway & mask) >>> 0, 'the gateway must be on the board\'s subnet');
-    for (const port of [board.net.udp_echo_port, board.net.http_port]) assert.ok(isInt(port) && port > 0 && port < 65536, `port ${port}`);
+    const ports = board.net.http_port === undefined ? [board.net.udp_echo_port] : [board.net.udp_echo_port, board.net.http_port];
+    for (const port of ports) assert.ok(isInt(port) && port > 0 && port < 65536, `port ${port}`);
   });
 
   test(`${id}: the module accepts the board's configuration`, () => {
@@ -253,7 +255,8 @@ for (const id of boardIds) {
     assert.equal(exports.iface_set_ipv4(0, addr, prefix, parseIpv4(board.net.gateway)), 0, 'iface_set_ipv4');
     assert.equal(exports.nic_attach_enc28j60(0, encFlags(board)), 0, 'nic_attach_enc28j60');
     assert.ok(exports.service_udp_echo(board.net.udp_echo_port) >= 0, 'service_udp_echo');
-    assert.ok(exports.service_http(board.net.http_port) >= 0, 'service_http');
+    if (board.net.http_port !== undefined) assert.ok(exports.service_http(board.net.http_port) >= 0, 'service_http: this profile has no HTTP server; drop net.http_port');
+    else assert.equal(exports.service_http(80), Errno.ENOSYS, `the ${board.profile} module serves HTTP: give net.http_port`);
     assert.equal(exports.iface_up(0), 0, 'iface_up');
   });
 
@@ -428,7 +431,8 @@ function mcuBoardTests(board: Board): void {
     assert.equal(defineNumber(values, 'BOARD_IPV4_PREFIX'), prefix, 'BOARD_IPV4_PREFIX');
     assert.equal(defineNumber(values, 'BOARD_IPV4_GATEWAY'), parseIpv4(board.net.gateway), 'BOARD_IPV4_GATEWAY');
     assert.equal(defineNumber(values, 'BOARD_UDP_ECHO_PORT'), board.net.udp_echo_port, 'BOARD_UDP_ECHO_PORT');
-    assert.equal(defineNumber(values, 'BOARD_HTTP_PORT'), board.net.http_port, 'BOARD_HTTP_PORT');
+    if (board.net.http_port !== undefined) assert.equal(defineNumber(values, 'BOARD_HTTP_PORT'), board.net.http_port, 'BOARD_HTTP_PORT');
+    else assert.ok(!values.has('BOARD_HTTP_PORT'), 'BOARD_HTTP_PORT defined but board.json has no http_port (the profile has no HTTP server)');
     for (const item of board.ram.reserved) {
       if (item.define) assert.equal(defineNumber(values, item.define), item.bytes, `${item.define} vs ram.reserved "${item.what}"`);
     }

@@ -71,6 +71,8 @@ describe('netstack command line', { skip }, () => {
     ['--iface reusing the TAP', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--iface', 't0,ip=198.51.100.1/24']],
     ['--iface on an ENC28J60', ['up', '--nic', 'enc28j60-sim', '--tap', 't0', '--ip', '192.0.2.2/24', '--iface', 't1,ip=198.51.100.1/24']],
     ['--route without via=', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--route', '203.0.113.0/24']],
+    ['--http with the tiny profile', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--profile', 'tiny', '--http']],
+    ['--forward with the tiny profile', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--profile', 'tiny', '--forward']],
     ['--route with a bad prefix', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--route', '203.0.113.0/40,via=192.0.2.1']],
   ];
   for (const [what, args] of bad) {

@@ -26,7 +26,6 @@
 #define BOARD_IPV4_PREFIX 24
 #define BOARD_IPV4_GATEWAY 0xc0000201u /* 192.0.2.1 */
 #define BOARD_UDP_ECHO_PORT 7
-#define BOARD_HTTP_PORT 80
 
 #define BOARD_WASM3_STACK_BYTES (16 * 1024) /* wasm3's value stack (m3_NewRuntime) */
 #define BOARD_TASK_STACK_BYTES (32 * 1024)  /* native stack of the poll loop's task */
