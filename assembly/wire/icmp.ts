@@ -60,6 +60,15 @@ export function icmp_emit_echo_reply_header(ptr: usize, data: usize, data_len: i
   put16(ptr + CHECKSUM, finish(sum_bytes(data, data_len, sum_bytes(ptr, ICMP_HEADER_BYTES, 0))));
 }
 
+/** Writes an echo header (type, code 0, rest = identifier << 16 | sequence) whose checksum covers data (data_len bytes, elsewhere). */
+export function icmp_emit_echo_header(ptr: usize, type: u32, rest: u32, data: usize, data_len: i32): void {
+  store<u8>(ptr + TYPE, <u8>type);
+  store<u8>(ptr + CODE, 0);
+  put16(ptr + CHECKSUM, 0);
+  put32(ptr + REST, rest);
+  put16(ptr + CHECKSUM, finish(sum_bytes(data, data_len, sum_bytes(ptr, ICMP_HEADER_BYTES, 0))));
+}
+
 @inline export function icmp_echo_ident(ptr: usize): u32 { return get16(ptr + REST); }
 @inline export function icmp_echo_sequence(ptr: usize): u32 { return get16(ptr + REST + 2); }
 
