@@ -68,9 +68,11 @@ describe('control channel: ping, traceroute and show against a running stack', {
     assert.equal(largest.status, 0, largest.stdout + largest.stderr);
     assert.match(largest.stdout, /^8192 bytes from 192\.0\.2\.1: icmp_seq=\d+ ttl=64 time=\d+ ms$/m);
     const counters = cli(['show', '--tap', TAP, 'counters']);
-    const value = (name: string) => Number(counters.stdout.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1] ?? 0);
-    assert.ok(value('ipv4_tx_fragmented') >= 4, counters.stdout);
-    assert.ok(value('ipv4_reasm_datagrams') >= 4, counters.stdout);
+    const value = (name: string) => Number(counters.stdout.match(new RegExp(`^${name} +(\\d+)$`, 'm'))?.[1] ?? 0);
+    // 3 + 6 fragments per request and per reply.
+    assert.equal(value('ipv4_tx_fragmented'), 4, counters.stdout);
+    assert.equal(value('ipv4_tx_fragments'), 3 * 3 + 6, counters.stdout);
+    assert.equal(value('ipv4_reasm_datagrams'), 4, counters.stdout);
   });
 
   test('a size above the reassembly slot is refused by the stack: one line, exit 1', () => {
