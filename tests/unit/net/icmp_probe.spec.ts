@@ -1,4 +1,4 @@
-import { PROBE_COUNT, PROBE_PAYLOAD_MAX } from "../../../assembly/config";
+import { ARP_QUEUE_COUNT, PROBE_COUNT, PROBE_PAYLOAD_MAX } from "../../../assembly/config";
 import { Counter } from "../../../assembly/lib/counters";
 import { clock_delay, clock_set } from "../../../assembly/net/clock";
 import { rx_arp } from "../../../assembly/net/arp";
@@ -11,7 +11,7 @@ import { Delivery } from "../../../assembly/net/ipv4";
 import { arp_emit, ARP_OP_REPLY } from "../../../assembly/wire/arp";
 import { icmp_emit, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_TIME_EXCEEDED, ICMP_UNREACH_PORT } from "../../../assembly/wire/icmp";
 import { ipv4_emit, IP_PROTO_ICMP, IP_PROTO_UDP } from "../../../assembly/wire/ipv4";
-import { captured, delta, GATEWAY_ADDR, ip4, mark, net_reset, OUR_ADDR, PEER_ADDR, PEER_MAC } from "../helpers/net";
+import { captured, delta, GATEWAY_ADDR, ip4, mark, net_reset, OUR_ADDR, PEER_ADDR, PEER_MAC, sent } from "../helpers/net";
 
 const T0: u32 = 50_000;
 const FAR: u32 = 0xcb007105; // 203.0.113.5, through the gateway
@@ -19,7 +19,7 @@ const OTHER: u32 = 0xc0000263; // 192.0.2.99, a host that is not us
 const ENOBUFS: i32 = -105;
 const EINVAL: i32 = -22;
 
-const datagram: usize = memory.data(1600, 8);
+const datagram: usize = memory.data(8300, 8);
 const arp_packet: usize = memory.data(28, 8);
 /** Where probe_send generates the echo data (the io buffer in the module). */
 const scratch: usize = memory.data(PROBE_PAYLOAD_MAX, 8);
@@ -107,6 +107,39 @@ describe("probe send", () => {
     expect(probe_release(3 % PROBE_COUNT)).toBe(0);
     expect(probe_release(3 % PROBE_COUNT)).toBe(EINVAL);
     expect(probe_send(PEER_ADDR, 8, 64, 1000, scratch)).toBe(3 % PROBE_COUNT);
+  });
+});
+
+describe("probes larger than a frame", () => {
+  test("a 4000-byte request leaves in 3 fragments; the reassembled reply is checked whole", () => {
+    reset();
+    const slot = probe_send(PEER_ADDR, 4000, 64, 1000, scratch);
+    expect(slot).toBeGreaterThanOrEqual(0);
+    expect(sent()).toBe(3);
+    expect(delta(Counter.ipv4_tx_fragmented)).toBe(1);
+    // The last fragment's data ends the pattern: 4008 - 2 * 1480 bytes of the message.
+    const last = captured + 14;
+    expect((<i32>load<u8>(last + 2) << 8 | load<u8>(last + 3)) - 20).toBe(4008 - 2960);
+    expect(load<u8>(last + 20 + 1047)).toBe(<u8>(probe_sequence(slot) + 3999));
+    const corrupted = probe_send(PEER_ADDR, 4000, 64, 1000, scratch);
+    receive_reply(PEER_ADDR, probe_ident(), probe_sequence(corrupted), 4000, probe_sequence(corrupted), 3999);
+    expect(probe_state(corrupted)).toBe(PROBE_PENDING);
+    expect(delta(Counter.icmp_probe_rx_bad_payload)).toBe(1);
+    receive_reply(PEER_ADDR, probe_ident(), probe_sequence(slot), 4000, probe_sequence(slot), -1);
+    expect(probe_state(slot)).toBe(PROBE_REPLY);
+  });
+
+  test("more fragments than may wait for an unresolved neighbour: lost as on the wire, then timed out", () => {
+    reset();
+    const size = ARP_QUEUE_COUNT * 1480;
+    const slot = probe_send(OTHER, size, 64, 500, scratch);
+    expect(slot).toBeGreaterThanOrEqual(0);
+    expect(probe_state(slot)).toBe(PROBE_PENDING);
+    expect(delta(Counter.ipv4_tx_frag_unresolved)).toBe(1);
+    expect(delta(Counter.ipv4_tx_fragments)).toBe(0);
+    expect(delta(Counter.arp_tx_request)).toBe(1);
+    probe_poll(T0 + 500);
+    expect(probe_state(slot)).toBe(PROBE_TIMEOUT);
   });
 });
 
