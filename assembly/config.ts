@@ -190,12 +190,18 @@
 /** Scratch buffer the host uses to pass payloads in and out (socket calls). */
 @inline export const IO_BUFFER_BYTES: i32 = IS_TINY ? ETH_MTU - 28 : IS_DESKTOP ? 65536 : 8192;
 
+/** Datagrams the UDP echo service (app/udp_echo.ts) returns whole, in a static buffer of this
+ *  size: the largest it can reassemble (default 8184, desktop 65512); tiny keeps one frame's
+ *  worth (1472; its UDP ring refuses more anyway). Longer ones come back truncated. */
+@inline export const UDP_ECHO_PAYLOAD_MAX: i32 = IS_TINY ? ETH_MTU - 28 : REASM_SLOT_BYTES - 8;
+
 // Ping and traceroute probes (net/icmp_probe.ts).
 /** Echo requests awaiting an answer or a read by the host; a send finds the table full with ENOBUFS. */
 @inline export const PROBE_COUNT: i32 = IS_TINY ? 2 : IS_DESKTOP ? 16 : 8;
-/** Largest echo payload a probe carries: one unfragmented frame for now; raise towards
- *  IO_BUFFER_BYTES once datagrams are fragmented on send. */
-@inline export const PROBE_PAYLOAD_MAX: i32 = ETH_MTU - 20 - 8;
+/** Largest echo payload a probe carries: what the io buffer (where the data is generated) holds
+ *  and a reassembly slot takes back as the reply's ICMP message, at most a 65535-byte datagram:
+ *  tiny 1472 (one frame), default 8184, desktop 65507. Larger than a frame leaves in fragments. */
+@inline export const PROBE_PAYLOAD_MAX: i32 = IS_TINY ? ETH_MTU - 28 : IS_DESKTOP ? 0xffff - 28 : REASM_SLOT_BYTES - 8;
 /** Longest a probe may wait for its answer. */
 @inline export const PROBE_TIMEOUT_MAX_MS: u32 = 60_000;
 
@@ -214,3 +220,5 @@ if (REASM_SLOT_BYTES > 65520 || (REASM_SLOT_BYTES & 7) != 0) ERROR("REASM_SLOT_B
 if (REASM_SLOT_BYTES < ETH_MTU || REASM_SLOT_COUNT < 1) ERROR("reassembly must hold at least a datagram of one MTU");
 // @ts-ignore: compile-time check
 if (!IS_TINY && UDP_RX_RING_BYTES < REASM_SLOT_BYTES) ERROR("a UDP ring must hold the largest reassembled datagram (its 8-byte record header stands in for the UDP header)");
+// @ts-ignore: compile-time check
+if (PROBE_PAYLOAD_MAX > IO_BUFFER_BYTES || (PROBE_PAYLOAD_MAX > ETH_MTU - 28 && PROBE_PAYLOAD_MAX > REASM_SLOT_BYTES - 8)) ERROR("PROBE_PAYLOAD_MAX: echo data is generated in the io buffer, and a reply above a frame must fit a reassembly slot");

@@ -412,7 +412,11 @@ export function service_tcp(kind: i32, port: u32): i32 {
 // asks to be polled at the deadline), then releases it.
 
 /** An echo request of size data bytes (0..probe_payload_max()) with this TTL to dst; the slot or an errno. */
-export function probe_send(dst: u32, size: i32, ttl: u32, timeout_ms: u32): i32 { return probe_echo_send(dst, size, ttl, timeout_ms); }
+export function probe_send(dst: u32, size: i32, ttl: u32, timeout_ms: u32): i32 {
+  // The echo data is generated in the io buffer (PROBE_PAYLOAD_MAX <= IO_BUFFER_BYTES), which
+  // holds nothing for the host during this call.
+  return probe_echo_send(dst, size, ttl, timeout_ms, io);
+}
 export function probe_capacity(): i32 { return PROBE_COUNT; }
 export function probe_payload_max(): i32 { return PROBE_PAYLOAD_MAX; }
 /** 0 free, 1 pending, 2 echo reply, 3 time exceeded, 4 destination unreachable, 5 timed out. */

@@ -103,7 +103,8 @@ export interface NetstackExports {
    * (EINVAL, ENETUNREACH, ENOBUFS when all probe_capacity() slots are taken). The slot's
    * state (ProbeState) leaves PENDING when an answer arrives or a poll passes the deadline;
    * the host then reads it and calls probe_release. The send time is the clock of the last
-   * poll, so poll just before.
+   * poll, so poll just before. The echo data is generated in io_buffer() (whatever the host
+   * left there is overwritten); a request larger than the MTU leaves in fragments.
    */
   probe_send(dst: number, size: number, ttl: number, timeout_ms: number): number;
   probe_capacity(): number;

@@ -193,7 +193,7 @@ const TRACEROUTE_OPTIONS = {
 } as const;
 
 /** Bounds on the client commands' numbers. The probe size is bounded again by the module
- *  (probe_payload_max, one frame for now). */
+ *  (probe_payload_max: tiny 1472, default 8184, desktop 65507; above a frame in fragments). */
 const PING_COUNT_MAX = 10_000;
 const PROBE_SIZE_MAX = 65_507;
 const PROBE_TIMEOUT_MAX_MS = 60_000;
@@ -574,10 +574,10 @@ Options for up:
                            not in tiny)
 
 ping, traceroute and show ask a running "up" through its control socket (--control PATH,
-or the default path of --tap NAME). ping: -c count (4), -s data bytes (56; at most one frame
-for now), -t TTL (64), -i interval ms (1000), -W timeout ms (1000); exit 0 if anything
-answered. traceroute sends ICMP echo requests with TTL 1, 2, ... (-m max hops 30, -q probes
-per hop 3); exit 0 if ADDR was reached. RTTs are whole milliseconds (the module's clock).
+or the default path of --tap NAME). ping: -c count (4), -s data bytes (56; at most
+8184 with the default module, fragmented above 1472), -t TTL (64), -i interval ms (1000),
+-W timeout ms (1000); exit 0 if anything answered. traceroute sends ICMP echo requests with
+TTL 1, 2, ... (-m max hops 30, -q probes per hop 3); exit 0 if ADDR was reached. RTTs are whole milliseconds (the module's clock).
 A missing or stale control socket: one line, exit 1.
 
 Prints "netstack: up <tap or spi> <ip/prefix> <mac>" when ready (with an ENC28J60: once the chip

@@ -1,11 +1,11 @@
 // UDP echo service (RFC 862): every datagram goes back to its sender unchanged. It uses only
 // the socket API, as firmware would, so it runs the same on a board.
-import { ETH_MTU } from "../config";
+import { UDP_ECHO_PAYLOAD_MAX } from "../config";
 import { udp_socket_bind, udp_socket_close, udp_socket_open, udp_socket_recvfrom, udp_socket_sendto } from "../socket/udp";
 
-/** Datagrams echoed whole: one frame's worth (longer ones come back truncated). */
-@inline const ECHO_PAYLOAD_MAX: i32 = ETH_MTU - 28;
-const buffer: usize = memory.data(ECHO_PAYLOAD_MAX, 8);
+/** Datagrams up to the largest the profile reassembles are echoed whole (config.ts); a reply
+ *  larger than the MTU leaves in fragments. */
+const buffer: usize = memory.data(UDP_ECHO_PAYLOAD_MAX, 8);
 const peer: usize = memory.data(8, 4);
 let handle: i32 = -1;
 
@@ -31,7 +31,7 @@ export function udp_echo_start(port: u32): i32 {
 export function udp_echo_poll(): void {
   if (handle < 0) return;
   for (;;) {
-    const len = udp_socket_recvfrom(handle, buffer, ECHO_PAYLOAD_MAX, peer);
+    const len = udp_socket_recvfrom(handle, buffer, UDP_ECHO_PAYLOAD_MAX, peer);
     if (len < 0) return;
     udp_socket_sendto(handle, load<u32>(peer), load<u32>(peer, 4), buffer, len);
   }

@@ -11,7 +11,7 @@ import {
   icmp_check, icmp_emit, icmp_emit_echo_reply_header, icmp_is_error, icmp_type,
   ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES, ICMP_TIME_EXCEEDED,
 } from "../wire/icmp";
-import { ipv4_dst, ipv4_header_len, ipv4_protocol, ipv4_src, ipv4_total_len, IPV4_HEADER_BYTES, IP_PROTO_ICMP } from "../wire/ipv4";
+import { ipv4_dst, ipv4_frag_offset, ipv4_header_len, ipv4_protocol, ipv4_src, ipv4_total_len, IPV4_HEADER_BYTES, IP_PROTO_ICMP } from "../wire/ipv4";
 import { clock_now } from "./clock";
 import { iface_owns_addr } from "./iface";
 import { probe_rx_error, probe_rx_reply } from "./icmp_probe";
@@ -69,12 +69,14 @@ function rx_echo_request(ip: usize, icmp: usize, len: i32, delivery: i32): void 
 
 /**
  * An error (destination unreachable, time exceeded) about the validated datagram at ip, which
- * was addressed to a unicast address (RFC 1122 3.2.2: never about broadcasts, multicasts or
- * other errors). rest is the 4 bytes after the checksum (the next-hop MTU for "fragmentation
+ * was addressed to a unicast address (RFC 1122 3.2.2: never about broadcasts, multicasts,
+ * other errors or non-initial fragments). rest is the 4 bytes after the checksum (the next-hop MTU for "fragmentation
  * needed", RFC 1191). It leaves from our own address when the datagram was for us, else from
  * the outgoing interface's (a forwarded datagram).
  */
 export function tx_icmp_error(ip: usize, type: u32, code: u32, rest: u32): void {
+  // Nor about a fragment other than the first (RFC 1122 3.2.2): it quotes no transport header.
+  if (ipv4_frag_offset(ip) != 0) return;
   if (ipv4_protocol(ip) == IP_PROTO_ICMP) {
     const inner = ip + <usize>ipv4_header_len(ip);
     if (ipv4_total_len(ip) - ipv4_header_len(ip) < 1 || icmp_is_error(icmp_type(inner))) return;

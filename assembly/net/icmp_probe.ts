@@ -17,11 +17,10 @@
 import { PROBE_COUNT, PROBE_PAYLOAD_MAX, PROBE_TIMEOUT_MAX_MS } from "../config";
 import { hal_random } from "../hal";
 import { Counter, count } from "../lib/counters";
-import { pool_alloc, POOL_NONE } from "../lib/pool";
 import { time_before } from "../lib/time";
-import { ENETUNREACH, EINVAL, ENOBUFS } from "../socket/errno";
+import { EAGAIN, ENETUNREACH, EINVAL, ENOBUFS } from "../socket/errno";
 import {
-  icmp_code, icmp_echo_data, icmp_echo_ident, icmp_echo_sequence, icmp_emit, icmp_quote, icmp_quote_check, icmp_type,
+  icmp_code, icmp_echo_data, icmp_echo_ident, icmp_echo_sequence, icmp_emit_echo_header, icmp_quote, icmp_quote_check, icmp_type,
   ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_HEADER_BYTES,
 } from "../wire/icmp";
 import {
@@ -30,7 +29,7 @@ import {
 } from "../wire/ipv4";
 import { clock_now, clock_wake_at } from "./clock";
 import { iface_owns_addr } from "./iface";
-import { ipv4_payload, tx_ipv4 } from "./ipv4";
+import { tx_ipv4_gather } from "./ipv4_frag";
 import { route_lookup } from "./route";
 
 /** Probe states as the host reads them (host/abi.ts ProbeState). */
@@ -56,6 +55,8 @@ import { route_lookup } from "./route";
 const slots: usize = memory.data(<i32>SLOT_BYTES * PROBE_COUNT, 4);
 let ident: u32 = 0;
 let next_sequence: u32 = 0;
+/** The echo request's header; its data is read where it was generated. */
+const header: usize = memory.data(ICMP_HEADER_BYTES, 4);
 
 @inline function slot(i: i32): usize { return slots + <usize>i * SLOT_BYTES; }
 @inline function state(s: usize): u32 { return load<u8>(s + STATE); }
@@ -75,9 +76,13 @@ export function probe_ident(): u32 { return ident; }
 /**
  * Sends an echo request of size data bytes with the given TTL to dst; returns the slot
  * (>= 0), or EINVAL (bad size, TTL, timeout or address), ENETUNREACH (no route) or ENOBUFS
- * (table or transmit buffers full).
+ * (table or transmit buffers full). The data is generated into scratch (at least size bytes,
+ * only used during the call: index.ts passes the io buffer) and read from there as the body
+ * of the datagram, which leaves in fragments when it exceeds the MTU. A request whose
+ * fragments cannot wait for the next hop's resolution (EAGAIN) is lost as on the wire: its
+ * probe stays pending and times out.
  */
-export function probe_send(dst: u32, size: i32, ttl: u32, timeout_ms: u32): i32 {
+export function probe_send(dst: u32, size: i32, ttl: u32, timeout_ms: u32, scratch: usize): i32 {
   if (size < 0 || size > PROBE_PAYLOAD_MAX || ttl < 1 || ttl > 255) return EINVAL;
   if (timeout_ms < 1 || timeout_ms > PROBE_TIMEOUT_MAX_MS) return EINVAL;
   if (ipv4_is_this_network(dst) || ipv4_is_multicast(dst) || dst == IPV4_BROADCAST) return EINVAL;
@@ -88,14 +93,12 @@ export function probe_send(dst: u32, size: i32, ttl: u32, timeout_ms: u32): i32 
   if (free < 0) return ENOBUFS;
   const out = route_lookup(dst);
   if (out < 0) { count(Counter.ipv4_tx_no_route); return ENETUNREACH; }
-  const buffer = pool_alloc();
-  if (buffer == POOL_NONE) { count(Counter.tx_no_buffer); return ENOBUFS; }
   const sequence = next_sequence;
+  for (let i = 0; i < size; i++) store<u8>(scratch + <usize>i, pattern(sequence, i));
+  icmp_emit_echo_header(header, ICMP_ECHO_REQUEST, (ident << 16) | sequence, scratch, size);
+  const sent = tx_ipv4_gather(out, 0, dst, IP_PROTO_ICMP, header, ICMP_HEADER_BYTES, scratch, size, ttl, false);
+  if (sent < 0 && sent != EAGAIN) return sent;
   next_sequence = (next_sequence + 1) & 0xffff;
-  const message = ipv4_payload(buffer);
-  const data = icmp_echo_data(message);
-  for (let i = 0; i < size; i++) store<u8>(data + <usize>i, pattern(sequence, i));
-  icmp_emit(message, ICMP_HEADER_BYTES + size, ICMP_ECHO_REQUEST, 0, (ident << 16) | sequence);
   const now = clock_now();
   const s = slot(free);
   store<u8>(s + STATE, <u8>PROBE_PENDING);
@@ -109,7 +112,6 @@ export function probe_send(dst: u32, size: i32, ttl: u32, timeout_ms: u32): i32 
   store<u32>(s + DEADLINE, now + timeout_ms);
   store<u32>(s + RTT, 0);
   clock_wake_at(now + timeout_ms);
-  tx_ipv4(buffer, out, 0, dst, IP_PROTO_ICMP, ICMP_HEADER_BYTES + size, ttl);
   count(Counter.icmp_probe_tx);
   return free;
 }

@@ -7,7 +7,7 @@
 //   time exceeded: rest = unused(4), data as for unreachable
 // An error's data (the quote) is read only after icmp_quote_check: then the quoted IP header
 // and the first 8 bytes after it (RFC 792: "64 bits of Original Data") are inside the message.
-import { get16, put16, put32 } from "../lib/bytes";
+import { get16, get32, put16, put32 } from "../lib/bytes";
 import { IPV4_HEADER_BYTES } from "./ipv4";
 import { checksum, finish, sum_bytes } from "../lib/checksum";
 import { Counter } from "../lib/counters";
@@ -54,9 +54,15 @@ export function icmp_emit(ptr: usize, len: i32, type: u32, code: u32, rest: u32)
 
 /** Turns a copied echo request header into the reply's, its checksum covering data (data_len bytes, elsewhere). */
 export function icmp_emit_echo_reply_header(ptr: usize, data: usize, data_len: i32): void {
-  store<u8>(ptr + TYPE, <u8>ICMP_ECHO_REPLY);
+  icmp_emit_echo_header(ptr, ICMP_ECHO_REPLY, get32(ptr + REST), data, data_len);
+}
+
+/** Writes an echo header (type, code 0, rest = identifier << 16 | sequence) whose checksum covers data (data_len bytes, elsewhere). */
+export function icmp_emit_echo_header(ptr: usize, type: u32, rest: u32, data: usize, data_len: i32): void {
+  store<u8>(ptr + TYPE, <u8>type);
   store<u8>(ptr + CODE, 0);
   put16(ptr + CHECKSUM, 0);
+  put32(ptr + REST, rest);
   put16(ptr + CHECKSUM, finish(sum_bytes(data, data_len, sum_bytes(ptr, ICMP_HEADER_BYTES, 0))));
 }
 

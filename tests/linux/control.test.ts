@@ -57,10 +57,28 @@ describe('control channel: ping, traceroute and show against a running stack', {
     assert.match(result.stdout, /^1008 bytes from 192\.0\.2\.1: /m);
   });
 
-  test('a size above one frame is refused by the stack: one line, exit 1', () => {
-    const result = cli(['ping', '--tap', TAP, LINUX_IP, '-c', '1', '-s', '4000']);
+  test('netstack ping -s 4000 and -s 8184: requests in fragments, reassembled replies checked whole', () => {
+    const result = cli(['ping', '--tap', TAP, LINUX_IP, '-c', '3', '-i', '100', '-s', '4000']);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    const replies = result.stdout.match(/^4008 bytes from 192\.0\.2\.1: icmp_seq=\d+ ttl=64 time=\d+ ms$/gm) ?? [];
+    assert.equal(replies.length, 3, result.stdout);
+    assert.match(result.stdout, /^3 packets transmitted, 3 received, 0% packet loss$/m);
+    // The default module's largest: 8192 bytes of ICMP fill a reassembly slot exactly.
+    const largest = cli(['ping', '--tap', TAP, LINUX_IP, '-c', '1', '-s', '8184']);
+    assert.equal(largest.status, 0, largest.stdout + largest.stderr);
+    assert.match(largest.stdout, /^8192 bytes from 192\.0\.2\.1: icmp_seq=\d+ ttl=64 time=\d+ ms$/m);
+    const counters = cli(['show', '--tap', TAP, 'counters']);
+    const value = (name: string) => Number(counters.stdout.match(new RegExp(`^${name} +(\\d+)$`, 'm'))?.[1] ?? 0);
+    // 3 + 6 fragments per request and per reply.
+    assert.equal(value('ipv4_tx_fragmented'), 4, counters.stdout);
+    assert.equal(value('ipv4_tx_fragments'), 3 * 3 + 6, counters.stdout);
+    assert.equal(value('ipv4_reasm_datagrams'), 4, counters.stdout);
+  });
+
+  test('a size above the reassembly slot is refused by the stack: one line, exit 1', () => {
+    const result = cli(['ping', '--tap', TAP, LINUX_IP, '-c', '1', '-s', '8185']);
     assert.equal(result.status, 1, result.stdout + result.stderr);
-    assert.match(result.stderr, /^netstack: ping: size 4000 above this stack's maximum 1472\n$/);
+    assert.match(result.stderr, /^netstack: ping: size 8185 above this stack's maximum 8184\n$/);
   });
 
   test('netstack traceroute to the Linux side: one hop, reached', () => {

@@ -1,8 +1,11 @@
 // The release modules allocate nothing after start-up: 1,000,000 mixed frames (ARP, ping,
 // UDP to the echo service, to a bound socket and to closed ports, broadcasts, IPv4 fragments
 // reassembled, refused, evicted and timed out, TCP to a listening and to closed ports, garbage)
-// and socket traffic leave the memory size and the heap probe exactly where they were; so do real TCP connections between two modules, and
-// HTTP requests to the module's server, and frames through the ENC28J60 driver and chip model.
+// and socket traffic (datagrams sent in fragments, ping probes of every size answered by
+// fragmented replies) leave the memory size and the heap probe exactly where they were; so do
+// real TCP connections between two modules, HTTP requests to the module's server, ping, UDP and
+// traceroute through a third module that routes and fragments, and frames through the ENC28J60
+// driver and chip model.
 // Runs the module bare (no Stack, no wire) so a million frames take seconds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -38,13 +41,13 @@ const ECHO_PORT = 7;
 const SOCKET_PORT = 5000;
 const TCP_ECHO_PORT = 7007;
 
-async function instantiate(path: string, onTx?: (frame: Uint8Array) => void, seed = 0xa110c) {
+async function instantiate(path: string, onTx?: (frame: Uint8Array, iface: number) => void, seed = 0xa110c) {
   let transmitted = 0;
   const random = makeRandom(seed);
   let memory: WebAssembly.Memory | null = null;
-  const nic_tx = (_iface: number, ptr: number, len: number) => {
+  const nic_tx = (iface: number, ptr: number, len: number) => {
     transmitted++;
-    if (onTx) onTx(new Uint8Array(memory!.buffer, ptr, len).slice());
+    if (onTx) onTx(new Uint8Array(memory!.buffer, ptr, len).slice(), iface);
     return 0;
   };
   const imports = {
@@ -68,7 +71,7 @@ function counters(ex: NetstackExports): Record<string, number> {
 
 /**
  * Fragments for the reassembly path: whole datagrams in and out of order (UDP to the socket and
- * the echo service, a ping too long to answer), duplicates, overlaps, a ping of death, and
+ * the echo service, pings answered in fragments), duplicates, overlaps, a ping of death, and
  * datagrams left incomplete (evicted, or timed out with time exceeded).
  */
 function fragmentFrames(): Uint8Array[] {
@@ -82,6 +85,8 @@ function fragmentFrames(): Uint8Array[] {
   send([again[2], again[0], again[0], again[1]]);
   send(ipv4Fragments(peer.ip, SELF.ip, PROTO_UDP, udp(peer.ip, SELF.ip, 1, ECHO_PORT, data.subarray(0, 1000)), 901, 520).reverse());
   send(ipv4Fragments(peer.ip, SELF.ip, PROTO_ICMP, icmpEcho(8, 1, 1, data), 902, 1480));
+  const bigger = Uint8Array.from({ length: 4000 }, (_, k) => k * 5);
+  send(ipv4Fragments(peer.ip, SELF.ip, PROTO_ICMP, icmpEcho(8, 1, 2, bigger), 907, 1480).reverse());
   const overlapping = ipv4Fragments(peer.ip, SELF.ip, PROTO_UDP, udp(peer.ip, SELF.ip, 1, SOCKET_PORT, data), 903, 744);
   send([overlapping[0], ipv4(peer.ip, SELF.ip, PROTO_UDP, data.subarray(0, 64), { id: 903, fragment: 0x2000 | 8 }), overlapping[1], overlapping[2]]);
   send([ipv4(peer.ip, SELF.ip, PROTO_UDP, data.subarray(0, 64), { id: 904, fragment: 0x1fff })]);
@@ -142,6 +147,34 @@ function frameMix(frameMax: number): Uint8Array[] {
   return frames;
 }
 
+/**
+ * A ping probe from the bare module to one of the mix's peers, answered (every other round) by
+ * an echo reply in fragments carrying the probe's pattern; answered and timed-out slots are
+ * released first. Returns 1 when the previous round's probe got its reply.
+ */
+function probeRound(ex: NetstackExports, memory: Uint8Array, round: number, sizes: number[], frames: { count: number }): number {
+  let replies = 0;
+  for (let slot = 0; slot < ex.probe_capacity(); slot++) {
+    const state = ex.probe_state(slot);
+    if (state === 2) replies++;
+    if (state !== 0 && state !== 1) ex.probe_release(slot);
+  }
+  const peer: Host = { mac: '02:00:00:00:00:97', ip: `192.0.2.${10 + (round % 40)}` };
+  const size = sizes[round % sizes.length];
+  const slot = ex.probe_send(parseIpv4(peer.ip), size, 64, 1_000);
+  if (slot < 0 || round % 2) return replies;
+  const sequence = ex.probe_sequence(slot);
+  const data = Uint8Array.from({ length: size }, (_, k) => sequence + k);
+  const reply = icmpEcho(0, ex.probe_ident(), sequence, data);
+  for (const packet of ipv4Fragments(peer.ip, SELF.ip, PROTO_ICMP, reply, 0x4000 + round, 1480)) {
+    const frame = ethernet(SELF.mac, peer.mac, ETHERTYPE_IPV4, packet);
+    memory.set(frame, ex.rx_buffer(0));
+    ex.rx(0, frame.length);
+    frames.count++;
+  }
+  return replies;
+}
+
 for (const profile of PROFILES) {
   test(`${profile}: ${FRAMES.toLocaleString('en')} mixed frames allocate nothing`, async () => {
     const { ex, transmitted } = await instantiate(wasmPath(profile));
@@ -155,6 +188,12 @@ for (const profile of PROFILES) {
     assert.ok(ex.service_tcp(1, TCP_ECHO_PORT) >= 0);
     const socket = ex.udp_open();
     assert.ok(socket >= 0 && ex.udp_bind(socket, 0, SOCKET_PORT) >= 0);
+    // Tiny's io buffer holds one frame's worth: a smaller MTU makes its sends leave in fragments.
+    if (profile === 'tiny') assert.equal(ex.iface_set_mtu(0, 576), 0);
+    const sendBytes = Math.min(4000, ex.io_buffer_size());
+    const probeBytes = [56, 1473, 4000, ex.probe_payload_max()].map((n) => Math.min(n, ex.probe_payload_max()));
+    let probeReplies = 0;
+    const probeFrames = { count: 0 };
     const frames = frameMix(ex.frame_max());
     const rxPtr = ex.rx_buffer(0);
     const ioPtr = ex.io_buffer();
@@ -183,16 +222,20 @@ for (const profile of PROFILES) {
       if (i % 500 === 0) {
         // Let the socket ring fill in between, then drain it; send to resolved and unresolved peers.
         while (ex.udp_recvfrom(socket) >= 0);
-        memory.fill(0x42, ioPtr, ioPtr + 100);
-        ex.udp_sendto(socket, parseIpv4(`192.0.2.${10 + (i % 60)}`), 9, 100);
+        // Every other datagram larger than the MTU: sent in fragments.
+        const bytes = i % 1000 === 0 ? sendBytes : 100;
+        memory.fill(0x42, ioPtr, ioPtr + bytes);
+        ex.udp_sendto(socket, parseIpv4(`192.0.2.${10 + (i % 60)}`), 9, bytes);
       }
+      if (i % 2_000 === 1_000) probeReplies += probeRound(ex, memory, (i - 1_000) / 2_000, probeBytes, probeFrames);
     }
 
     assert.equal(ex.memory.buffer.byteLength, memoryBytes, 'memory grew');
     assert.equal(ex.heap_top() - second, step, 'something allocated on the heap');
+    assert.ok(probeReplies > 0, 'no probe was answered');
     const seen = counters(ex);
-    assert.equal(seen.eth_rx_frames, FRAMES);
-    for (const name of ['tcp_rx', 'tcp_tx_rst', 'tcp_rx_no_socket', 'tcp_rx_bad_header_length', 'tcp_rx_bad_option', 'tcp_rx_bad_checksum', 'arp_tx_reply', 'icmp_tx_echo_reply', 'icmp_tx_unreachable', 'udp_rx', 'udp_tx', 'arp_resolve_failed', 'ipv4_rx_bad_checksum', 'eth_rx_runt', 'eth_rx_giant', 'ipv4_reasm_datagrams', 'ipv4_reasm_timeouts', 'ipv4_reasm_duplicates', 'ipv4_reasm_overlaps', 'ipv4_reasm_too_long', 'ipv4_reasm_evicted', 'icmp_tx_time_exceeded']) {
+    assert.equal(seen.eth_rx_frames, FRAMES + probeFrames.count);
+    for (const name of ['tcp_rx', 'tcp_tx_rst', 'tcp_rx_no_socket', 'tcp_rx_bad_header_length', 'tcp_rx_bad_option', 'tcp_rx_bad_checksum', 'arp_tx_reply', 'icmp_tx_echo_reply', 'icmp_tx_unreachable', 'udp_rx', 'udp_tx', 'arp_resolve_failed', 'ipv4_rx_bad_checksum', 'eth_rx_runt', 'eth_rx_giant', 'ipv4_reasm_datagrams', 'ipv4_reasm_timeouts', 'ipv4_reasm_duplicates', 'ipv4_reasm_overlaps', 'ipv4_reasm_too_long', 'ipv4_reasm_evicted', 'icmp_tx_time_exceeded', 'ipv4_tx_fragmented', 'icmp_probe_tx', 'icmp_probe_timeout']) {
       assert.ok(seen[name] > 0, `path not exercised: ${name} = ${seen[name]}`);
     }
     assert.ok(transmitted() > 0);
@@ -327,6 +370,96 @@ function httpRounds(server: NetstackExports, client: NetstackExports, serverIp: 
     if (round % 10 === 9) tick(120_000);
   }
   assert.ok(httpBytes > 30 * BODY, `HTTP responses incomplete: ${httpBytes} bytes`);
+}
+
+/**
+ * Three release modules: A (192.0.2.1) and B (198.51.100.2, MTU 576) on two links with the
+ * router R between them (forwarding on, MTU 576 towards B). A pings B with every probe size
+ * up to its largest (fragmented by A, cut again by R, reassembled by B, answered in fragments
+ * and reassembled by A), sends datagrams up to 8000 bytes to B's UDP echo and reads them back,
+ * and sends TTL-1 probes that R answers with time exceeded. Tiny has one interface: no router.
+ */
+for (const profile of ['default', 'desktop'] as const) {
+  test(`${profile}: ping, UDP and traceroute through a routing module allocate nothing`, async () => {
+    // Frames queued per (module, interface), then handed over, never re-entering a module from its own nic_tx.
+    const queues: [number, number, Uint8Array][] = [];
+    const [a, r, b] = [
+      await instantiate(wasmPath(profile), (frame) => queues.push([1, 0, frame]), 1),
+      await instantiate(wasmPath(profile), (frame, iface) => queues.push(iface === 0 ? [0, 0, frame] : [2, 0, frame]), 2),
+      await instantiate(wasmPath(profile), (frame) => queues.push([1, 1, frame]), 3),
+    ].map(({ ex }) => ex);
+    const nodes = [a, r, b];
+    let now = 0xffff_0000;
+    for (const ex of nodes) ex.poll(now);
+    const setup = (ex: NetstackExports, iface: number, mac: number, cidr: string, gateway: string) => {
+      const [ip, prefix] = cidr.split('/');
+      assert.ok(ex.iface_set_mac(iface, 0x0200, mac) >= 0);
+      assert.ok(ex.iface_set_ipv4(iface, parseIpv4(ip), Number(prefix), gateway ? parseIpv4(gateway) : 0) >= 0);
+      assert.ok(ex.iface_up(iface) >= 0);
+    };
+    setup(a, 0, 0x0a, '192.0.2.1/24', '192.0.2.254');
+    setup(r, 0, 0xf0, '192.0.2.254/24', '');
+    setup(r, 1, 0xf1, '198.51.100.254/24', '');
+    setup(b, 0, 0x0b, '198.51.100.2/24', '198.51.100.254');
+    r.ip_forwarding(1);
+    assert.equal(r.iface_set_mtu(1, 576), 0);
+    assert.equal(b.iface_set_mtu(0, 576), 0);
+    assert.ok(b.service_udp_echo(7) >= 0);
+    const socket = a.udp_open();
+    assert.ok(socket >= 0);
+    const B = parseIpv4('198.51.100.2');
+    const deliver = () => {
+      for (let rounds = 0; rounds < 10_000 && queues.length; rounds++) {
+        const [node, iface, frame] = queues.shift()!;
+        const ex = nodes[node];
+        new Uint8Array(ex.memory.buffer).set(frame, ex.rx_buffer(iface));
+        ex.rx(iface, frame.length);
+      }
+    };
+    const tick = (ms: number) => {
+      now = (now + ms) >>> 0;
+      for (const ex of nodes) ex.poll(now);
+      deliver();
+    };
+    const start = nodes.map((ex) => {
+      const first = ex.heap_top();
+      return { bytes: ex.memory.buffer.byteLength, probe: ex.heap_top(), step: ex.heap_top() - first };
+    });
+    // Up to 16000 bytes: a desktop-sized 65507 would reach B in 133 pieces (each 1480-byte
+    // fragment cut in three), more than a reassembly slot tracks (REASM_FRAGMENTS_MAX 128).
+    const probeSizes = [56, 1473, 4000, Math.min(a.probe_payload_max(), 16_000)];
+    const udpSizes = [100, 3000, 8000];
+    const answers = [0, 0, 0, 0, 0, 0];
+    let echoed = 0;
+    for (let round = 0; round < 400; round++) {
+      const slot = a.probe_send(B, probeSizes[round % probeSizes.length], round % 5 === 4 ? 1 : 64, 1_000);
+      const bytes = udpSizes[round % udpSizes.length];
+      new Uint8Array(a.memory.buffer).fill(round & 0xff, a.io_buffer(), a.io_buffer() + bytes);
+      a.udp_sendto(socket, B, 7, bytes);
+      deliver();
+      tick(5);
+      for (let n = a.udp_recvfrom(socket); n >= 0; n = a.udp_recvfrom(socket)) if (n === bytes) echoed++;
+      if (slot >= 0) {
+        for (let i = 0; i < 250 && a.probe_state(slot) === 1; i++) tick(5);
+        answers[a.probe_state(slot)]++;
+        a.probe_release(slot);
+      }
+      if (round % 100 === 99) tick(120_000); // neighbours expire and are resolved again
+    }
+    nodes.forEach((ex, i) => {
+      assert.equal(ex.memory.buffer.byteLength, start[i].bytes, `node ${i}: memory grew`);
+      assert.equal(ex.heap_top() - start[i].probe, start[i].step, `node ${i}: something allocated on the heap`);
+    });
+    // Replies to most probes (a few wait out a neighbour's resolution), time exceeded from R.
+    assert.ok(answers[2] > 250, `probe replies: ${answers}`);
+    assert.ok(answers[3] > 50, `time exceeded: ${answers}`);
+    assert.ok(echoed > 300, `UDP echoes: ${echoed}`);
+    const seenR = counters(r);
+    assert.ok(seenR.ipv4_fwd_forwarded > 0 && seenR.ipv4_fwd_fragmented > 0 && seenR.icmp_tx_time_exceeded > 0, JSON.stringify(seenR));
+    assert.ok(counters(a).ipv4_reasm_datagrams > 0 && counters(b).ipv4_tx_fragmented > 0);
+    // R answers a TTL-1 probe about its first fragment only (RFC 1122 3.2.2): A sees no bad quotes.
+    assert.equal(counters(a).icmp_rx_bad_quote, 0);
+  });
 }
 
 /**

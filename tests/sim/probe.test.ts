@@ -85,6 +85,29 @@ test('A pings B over a 7 ms link and B\'s second reply is lost: RTTs of two link
   assert.equal(counter(a.stack, 'icmp_probe_timeout'), 1);
 });
 
+test('pings larger than a frame: requests and replies in fragments; the first, before ARP, is lost', async () => {
+  const { clock, a, b } = await setup();
+  const largest = a.stack.exports.probe_payload_max();
+  assert.equal(largest, 8184, 'the default profile: a reply of 8192 ICMP bytes fills a reassembly slot');
+  // Six fragments cannot all wait for A to resolve B (the ARP queue holds four): that request
+  // is refused whole as a UDP send would be, and its probe times out; resolution starts, so the
+  // next ones leave.
+  const first = await drive(clock, a.stack.ping('192.0.2.2', { count: 3, size: largest, intervalMs: 300, timeoutMs: 250 }));
+  assert.deepEqual(first.results.map((r) => [r.status, r.bytes]), [['timeout', largest], ['reply', largest], ['reply', largest]]);
+  assert.equal(counter(a.stack, 'ipv4_tx_frag_unresolved'), 1);
+  for (const size of [1473, 4000]) {
+    const report = await drive(clock, a.stack.ping('192.0.2.2', { count: 2, size, intervalMs: 100 }));
+    assert.deepEqual(report.results.map((r) => r.status), ['reply', 'reply'], `size ${size}`);
+  }
+  // Requests and replies: 6 fragments each for the largest, 2 for 1473, 3 for 4000.
+  assert.equal(counter(a.stack, 'ipv4_tx_fragments'), 2 * 6 + 2 * 2 + 2 * 3);
+  assert.equal(counter(b.stack, 'ipv4_reasm_datagrams'), 6);
+  assert.equal(counter(b.stack, 'ipv4_tx_fragments'), 2 * 6 + 2 * 2 + 2 * 3);
+  assert.equal(counter(a.stack, 'ipv4_reasm_datagrams'), 6);
+  assert.equal(counter(a.stack, 'icmp_probe_rx_bad_payload'), 0);
+  await assert.rejects(drive(clock, a.stack.ping('192.0.2.2', { count: 1, size: largest + 1 })), /EINVAL/);
+});
+
 test('a host that never answers: the probe times out at its deadline', async () => {
   const { clock, a, router } = await setup();
   const started = clock.now();

@@ -176,7 +176,7 @@ test('a 1400-byte UDP datagram crosses into an MTU 576 link as three fragments',
     assert.ok(frag.headerChecksumOk);
     whole.set(frag.payload, (flags & 0x1fff) * 8);
   });
-  // The far stack cannot reassemble yet: check the UDP checksum over the pieces put together.
+  // The pieces put together carry the whole datagram: its UDP checksum holds.
   const pseudo = Uint8Array.from([192, 0, 2, 10, 198, 51, 100, 20, 0, PROTO_UDP, 1408 >> 8, 1408 & 0xff]);
   assert.equal(internetChecksum(pseudo, whole), 0, 'UDP checksum over the reassembled datagram');
   assert.deepEqual(whole.subarray(8), pattern(1400));
@@ -229,4 +229,44 @@ test('the routing table lists connected rows and static routes', async () => {
   ]);
   router.deleteRoute('203.0.113.0/24');
   assert.equal(router.routes().length, 2);
+});
+
+/** Lets the virtual clock run until the promise settles (bounded). */
+async function settle<T>(clock: Parameters<typeof run>[0], promise: Promise<T>, limitMs = 60_000): Promise<T> {
+  let done = false;
+  promise.then(() => (done = true), () => (done = true));
+  assert.ok(await run(clock, () => done, limitMs), `not settled after ${limitMs} virtual ms`);
+  return promise;
+}
+
+test('traceroute from L to F through the router: time exceeded from the router at hop 1, F reached at hop 2', async () => {
+  const { clock, router, l } = await setup();
+  const report = await settle(clock, l.stack.traceroute('198.51.100.20', { probes: 2, timeoutMs: 500 }));
+  assert.equal(report.reached, true);
+  assert.deepEqual(report.hops.map((h) => h.ttl), [1, 2]);
+  assert.deepEqual(report.hops[0].probes.map((p) => [p.status, p.from, p.code]), [['time-exceeded', '192.0.2.1', 0], ['time-exceeded', '192.0.2.1', 0]]);
+  assert.deepEqual(report.hops[1].probes.map((p) => [p.status, p.from]), [['reply', '198.51.100.20'], ['reply', '198.51.100.20']]);
+  // F's reply crossed the router once: 64 on leaving F, 63 on arrival.
+  assert.deepEqual(report.hops[1].probes.map((p) => p.ttl), [63, 63]);
+  assert.equal(counter(router, 'ipv4_fwd_ttl_exceeded'), 2);
+  assert.equal(counter(l.stack, 'icmp_probe_timeout'), 0);
+});
+
+test('ping -s 4000 and -s 8184 from L to F behind an MTU-576 link: fragmented twice, reassembled at both ends', async () => {
+  const { clock, router, l, f } = await setup({ farMtu: 576 });
+  f.stack.setMtu(0, 576);
+  // A small ping first, so every neighbour is known and no fragment waits on ARP.
+  assert.equal((await settle(clock, l.stack.ping('198.51.100.20', { count: 1 }))).received, 1);
+  for (const size of [4000, 8184]) {
+    const report = await settle(clock, l.stack.ping('198.51.100.20', { count: 3, size, intervalMs: 200 }));
+    assert.deepEqual(report.results.map((r) => [r.status, r.bytes]), [['reply', size], ['reply', size], ['reply', size]], `size ${size}`);
+  }
+  // L sends 3 + 6 fragments per request; the router cuts each into 576-byte pieces for F, and F
+  // answers in 576-byte pieces that the router passes on as they are.
+  assert.equal(counter(l.stack, 'ipv4_tx_fragmented'), 6);
+  assert.equal(counter(l.stack, 'ipv4_reasm_datagrams'), 6);
+  assert.equal(counter(f.stack, 'ipv4_reasm_datagrams'), 6);
+  assert.equal(counter(f.stack, 'ipv4_tx_fragmented'), 6);
+  assert.equal(counter(router, 'ipv4_fwd_fragmented'), 3 * (3 + 6));
+  assert.equal(counter(l.stack, 'icmp_probe_rx_bad_payload'), 0);
 });

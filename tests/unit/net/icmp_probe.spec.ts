@@ -1,4 +1,4 @@
-import { PROBE_COUNT, PROBE_PAYLOAD_MAX } from "../../../assembly/config";
+import { ARP_QUEUE_COUNT, PROBE_COUNT, PROBE_PAYLOAD_MAX } from "../../../assembly/config";
 import { Counter } from "../../../assembly/lib/counters";
 import { clock_delay, clock_set } from "../../../assembly/net/clock";
 import { rx_arp } from "../../../assembly/net/arp";
@@ -11,7 +11,7 @@ import { Delivery } from "../../../assembly/net/ipv4";
 import { arp_emit, ARP_OP_REPLY } from "../../../assembly/wire/arp";
 import { icmp_emit, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_TIME_EXCEEDED, ICMP_UNREACH_PORT } from "../../../assembly/wire/icmp";
 import { ipv4_emit, IP_PROTO_ICMP, IP_PROTO_UDP } from "../../../assembly/wire/ipv4";
-import { captured, delta, GATEWAY_ADDR, ip4, mark, net_reset, OUR_ADDR, PEER_ADDR, PEER_MAC } from "../helpers/net";
+import { captured, delta, GATEWAY_ADDR, ip4, mark, net_reset, OUR_ADDR, PEER_ADDR, PEER_MAC, sent } from "../helpers/net";
 
 const T0: u32 = 50_000;
 const FAR: u32 = 0xcb007105; // 203.0.113.5, through the gateway
@@ -19,8 +19,10 @@ const OTHER: u32 = 0xc0000263; // 192.0.2.99, a host that is not us
 const ENOBUFS: i32 = -105;
 const EINVAL: i32 = -22;
 
-const datagram: usize = memory.data(1600, 8);
+const datagram: usize = memory.data(8300, 8);
 const arp_packet: usize = memory.data(28, 8);
+/** Where probe_send generates the echo data (the io buffer in the module). */
+const scratch: usize = memory.data(PROBE_PAYLOAD_MAX, 8);
 
 function reset(): void {
   net_reset(T0);
@@ -74,7 +76,7 @@ function error_about(slot: i32, from: u32, type: u32, code: u32, dst: u32): void
 describe("probe send", () => {
   test("an echo request with our identifier, the next sequence, the TTL and patterned data", () => {
     reset();
-    const slot = probe_send(PEER_ADDR, 16, 7, 1000);
+    const slot = probe_send(PEER_ADDR, 16, 7, 1000, scratch);
     expect(slot).toBeGreaterThanOrEqual(0);
     expect(probe_state(slot)).toBe(PROBE_PENDING);
     expect(delta(Counter.icmp_probe_tx)).toBe(1);
@@ -87,31 +89,64 @@ describe("probe send", () => {
     expect((<u32>load<u8>(icmp + 6) << 8) | load<u8>(icmp + 7)).toBe(probe_sequence(slot));
     for (let i = 0; i < 16; i++) expect(load<u8>(icmp + 8 + <usize>i)).toBe(<u8>(probe_sequence(slot) + <u32>i));
     // Each probe takes the next sequence number.
-    const second = probe_send(PEER_ADDR, 0, 64, 1000);
+    const second = probe_send(PEER_ADDR, 0, 64, 1000, scratch);
     expect(probe_sequence(second)).toBe(probe_sequence(slot) + 1);
   });
 
   test("refuses bad arguments and a full table (no eviction)", () => {
     reset();
-    expect(probe_send(PEER_ADDR, PROBE_PAYLOAD_MAX + 1, 64, 1000)).toBe(EINVAL);
-    expect(probe_send(PEER_ADDR, -1, 64, 1000)).toBe(EINVAL);
-    expect(probe_send(PEER_ADDR, 8, 0, 1000)).toBe(EINVAL);
-    expect(probe_send(PEER_ADDR, 8, 256, 1000)).toBe(EINVAL);
-    expect(probe_send(PEER_ADDR, 8, 64, 0)).toBe(EINVAL);
-    expect(probe_send(0, 8, 64, 1000)).toBe(EINVAL);
-    expect(probe_send(ip4(224, 0, 0, 1), 8, 64, 1000)).toBe(EINVAL);
-    for (let i = 0; i < PROBE_COUNT; i++) expect(probe_send(PEER_ADDR, 8, 64, 1000)).toBe(i);
-    expect(probe_send(PEER_ADDR, 8, 64, 1000)).toBe(ENOBUFS);
+    expect(probe_send(PEER_ADDR, PROBE_PAYLOAD_MAX + 1, 64, 1000, scratch)).toBe(EINVAL);
+    expect(probe_send(PEER_ADDR, -1, 64, 1000, scratch)).toBe(EINVAL);
+    expect(probe_send(PEER_ADDR, 8, 0, 1000, scratch)).toBe(EINVAL);
+    expect(probe_send(PEER_ADDR, 8, 256, 1000, scratch)).toBe(EINVAL);
+    expect(probe_send(PEER_ADDR, 8, 64, 0, scratch)).toBe(EINVAL);
+    expect(probe_send(0, 8, 64, 1000, scratch)).toBe(EINVAL);
+    expect(probe_send(ip4(224, 0, 0, 1), 8, 64, 1000, scratch)).toBe(EINVAL);
+    for (let i = 0; i < PROBE_COUNT; i++) expect(probe_send(PEER_ADDR, 8, 64, 1000, scratch)).toBe(i);
+    expect(probe_send(PEER_ADDR, 8, 64, 1000, scratch)).toBe(ENOBUFS);
     expect(probe_release(3 % PROBE_COUNT)).toBe(0);
     expect(probe_release(3 % PROBE_COUNT)).toBe(EINVAL);
-    expect(probe_send(PEER_ADDR, 8, 64, 1000)).toBe(3 % PROBE_COUNT);
+    expect(probe_send(PEER_ADDR, 8, 64, 1000, scratch)).toBe(3 % PROBE_COUNT);
+  });
+});
+
+describe("probes larger than a frame", () => {
+  test("a 4000-byte request leaves in 3 fragments; the reassembled reply is checked whole", () => {
+    reset();
+    const slot = probe_send(PEER_ADDR, 4000, 64, 1000, scratch);
+    expect(slot).toBeGreaterThanOrEqual(0);
+    expect(sent()).toBe(3);
+    expect(delta(Counter.ipv4_tx_fragmented)).toBe(1);
+    // The last fragment's data ends the pattern: 4008 - 2 * 1480 bytes of the message.
+    const last = captured + 14;
+    expect((<i32>load<u8>(last + 2) << 8 | load<u8>(last + 3)) - 20).toBe(4008 - 2960);
+    expect(load<u8>(last + 20 + 1047)).toBe(<u8>(probe_sequence(slot) + 3999));
+    const corrupted = probe_send(PEER_ADDR, 4000, 64, 1000, scratch);
+    receive_reply(PEER_ADDR, probe_ident(), probe_sequence(corrupted), 4000, probe_sequence(corrupted), 3999);
+    expect(probe_state(corrupted)).toBe(PROBE_PENDING);
+    expect(delta(Counter.icmp_probe_rx_bad_payload)).toBe(1);
+    receive_reply(PEER_ADDR, probe_ident(), probe_sequence(slot), 4000, probe_sequence(slot), -1);
+    expect(probe_state(slot)).toBe(PROBE_REPLY);
+  });
+
+  test("more fragments than may wait for an unresolved neighbour: lost as on the wire, then timed out", () => {
+    reset();
+    const size = ARP_QUEUE_COUNT * 1480;
+    const slot = probe_send(OTHER, size, 64, 500, scratch);
+    expect(slot).toBeGreaterThanOrEqual(0);
+    expect(probe_state(slot)).toBe(PROBE_PENDING);
+    expect(delta(Counter.ipv4_tx_frag_unresolved)).toBe(1);
+    expect(delta(Counter.ipv4_tx_fragments)).toBe(0);
+    expect(delta(Counter.arp_tx_request)).toBe(1);
+    probe_poll(T0 + 500);
+    expect(probe_state(slot)).toBe(PROBE_TIMEOUT);
   });
 });
 
 describe("echo reply matching", () => {
   test("the right identifier, sequence and data: a reply with RTT, source and TTL", () => {
     reset();
-    const slot = probe_send(PEER_ADDR, 32, 64, 1000);
+    const slot = probe_send(PEER_ADDR, 32, 64, 1000, scratch);
     clock_set(T0 + 12);
     receive_reply(PEER_ADDR, probe_ident(), probe_sequence(slot), 32, probe_sequence(slot), -1);
     expect(probe_state(slot)).toBe(PROBE_REPLY);
@@ -126,7 +161,7 @@ describe("echo reply matching", () => {
 
   test("wrong identifier, wrong sequence, wrong source: unmatched, still pending", () => {
     reset();
-    const slot = probe_send(PEER_ADDR, 8, 64, 1000);
+    const slot = probe_send(PEER_ADDR, 8, 64, 1000, scratch);
     const sequence = probe_sequence(slot);
     receive_reply(PEER_ADDR, probe_ident() ^ 1, sequence, 8, sequence, -1);
     receive_reply(PEER_ADDR, probe_ident(), sequence + 1, 8, sequence, -1);
@@ -137,7 +172,7 @@ describe("echo reply matching", () => {
 
   test("wrong data or length: counted as bad payload, still pending; the right one then matches", () => {
     reset();
-    const slot = probe_send(PEER_ADDR, 24, 64, 1000);
+    const slot = probe_send(PEER_ADDR, 24, 64, 1000, scratch);
     const sequence = probe_sequence(slot);
     receive_reply(PEER_ADDR, probe_ident(), sequence, 24, sequence, 23);
     receive_reply(PEER_ADDR, probe_ident(), sequence, 23, sequence, -1);
@@ -150,7 +185,7 @@ describe("echo reply matching", () => {
 
   test("a reply delivered as broadcast is not taken", () => {
     reset();
-    const slot = probe_send(PEER_ADDR, 8, 64, 1000);
+    const slot = probe_send(PEER_ADDR, 8, 64, 1000, scratch);
     receive_reply(PEER_ADDR, probe_ident(), probe_sequence(slot), 8, probe_sequence(slot), -1, Delivery.BROADCAST);
     expect(delta(Counter.icmp_rx_reply_not_unicast)).toBe(1);
     expect(probe_state(slot)).toBe(PROBE_PENDING);
@@ -160,8 +195,8 @@ describe("echo reply matching", () => {
 describe("errors quoting a probe", () => {
   test("time exceeded and port unreachable record who answered and the code", () => {
     reset();
-    const first = probe_send(FAR, 8, 1, 1000);
-    const second = probe_send(FAR, 8, 2, 1000);
+    const first = probe_send(FAR, 8, 1, 1000, scratch);
+    const second = probe_send(FAR, 8, 2, 1000, scratch);
     clock_set(T0 + 3);
     error_about(first, GATEWAY_ADDR, ICMP_TIME_EXCEEDED, 0, FAR);
     error_about(second, FAR, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PORT, FAR);
@@ -178,14 +213,14 @@ describe("errors quoting a probe", () => {
 
   test("a quoted header with options (IHL 6) is read past the options", () => {
     reset();
-    const slot = probe_send(FAR, 8, 1, 1000);
+    const slot = probe_send(FAR, 8, 1, 1000, scratch);
     receive_error(GATEWAY_ADDR, ICMP_TIME_EXCEEDED, 0, OUR_ADDR, FAR, IP_PROTO_ICMP, probe_ident(), probe_sequence(slot), 6, 32);
     expect(probe_state(slot)).toBe(PROBE_TIME_EXCEEDED);
   });
 
   test("malformed quotes are counted and never read past: short, bad version, bad or lying header length", () => {
     reset();
-    const slot = probe_send(FAR, 8, 1, 1000);
+    const slot = probe_send(FAR, 8, 1, 1000, scratch);
     const ident = probe_ident();
     const sequence = probe_sequence(slot);
     // The IP header without the 8 bytes after it, and less than a header.
@@ -199,7 +234,7 @@ describe("errors quoting a probe", () => {
     receive_error(GATEWAY_ADDR, ICMP_TIME_EXCEEDED, 0, OUR_ADDR, FAR, IP_PROTO_ICMP, ident, sequence, 5, 28);
     expect(probe_state(slot)).toBe(PROBE_TIME_EXCEEDED);
     expect(probe_release(slot)).toBe(0);
-    const again = probe_send(FAR, 8, 1, 1000);
+    const again = probe_send(FAR, 8, 1, 1000, scratch);
     const icmp = datagram + 20;
     store<u8>(icmp + 8, 0x65);
     icmp_emit(icmp, 36, ICMP_TIME_EXCEEDED, 0, 0);
@@ -212,7 +247,7 @@ describe("errors quoting a probe", () => {
 
   test("quotes of someone else's probe are not matched (other source, identifier, protocol, destination)", () => {
     reset();
-    const slot = probe_send(FAR, 8, 1, 1000);
+    const slot = probe_send(FAR, 8, 1, 1000, scratch);
     const ident = probe_ident();
     const sequence = probe_sequence(slot);
     receive_error(GATEWAY_ADDR, ICMP_TIME_EXCEEDED, 0, OTHER, FAR, IP_PROTO_ICMP, ident, sequence, 5, 28);
@@ -229,7 +264,7 @@ describe("errors quoting a probe", () => {
 describe("timeouts and traceroute hops", () => {
   test("poll asks to be woken at the deadline and times the probe out there", () => {
     reset();
-    const slot = probe_send(PEER_ADDR, 8, 64, 500);
+    const slot = probe_send(PEER_ADDR, 8, 64, 500, scratch);
     clock_set(T0 + 100);
     probe_poll(T0 + 100);
     expect(clock_delay()).toBe(400);
@@ -251,7 +286,7 @@ describe("timeouts and traceroute hops", () => {
     const routers: u32[] = [GATEWAY_ADDR, ip4(198, 51, 100, 1)];
     const hops = new StaticArray<i32>(3);
     for (let ttl = 1; ttl <= 3; ttl++) {
-      const slot = probe_send(FAR, 32, <u32>ttl, 1000);
+      const slot = probe_send(FAR, 32, <u32>ttl, 1000, scratch);
       expect(load<u8>(captured + 14 + 8)).toBe(<u8>ttl);
       clock_set(T0 + <u32>ttl * 10);
       if (ttl < 3) error_about(slot, routers[ttl - 1], ICMP_TIME_EXCEEDED, 0, FAR);

@@ -2,9 +2,9 @@ import { ARP_QUEUE_COUNT } from "../../../assembly/config";
 import { Counter } from "../../../assembly/lib/counters";
 import { pool_alloc, pool_available } from "../../../assembly/lib/pool";
 import { rx_arp } from "../../../assembly/net/arp";
-import { rx_icmp } from "../../../assembly/net/icmp";
+import { rx_icmp, tx_icmp_error } from "../../../assembly/net/icmp";
 import { checksum } from "../../../assembly/lib/checksum";
-import { icmp_emit, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST } from "../../../assembly/wire/icmp";
+import { icmp_emit, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_TIME_EXCEEDED } from "../../../assembly/wire/icmp";
 import { iface_set_mtu_bytes } from "../../../assembly/net/iface";
 import { Delivery, ipv4_payload, tx_ipv4 } from "../../../assembly/net/ipv4";
 import { frag_count, frag_data_max, ipv4_fragment, tx_ipv4_gather } from "../../../assembly/net/ipv4_frag";
@@ -12,7 +12,7 @@ import { EAGAIN, EMSGSIZE } from "../../../assembly/socket/errno";
 import { udp_socket_close, udp_socket_open, udp_socket_sendto } from "../../../assembly/socket/udp";
 import { arp_emit, ARP_OP_REPLY } from "../../../assembly/wire/arp";
 import {
-  ipv4_check, ipv4_decrement_ttl, ipv4_dont_fragment, ipv4_emit, ipv4_frag_offset, ipv4_ident, ipv4_is_fragment,
+  ipv4_check, ipv4_decrement_ttl, ipv4_dont_fragment, ipv4_emit, ipv4_emit_fragment, ipv4_frag_offset, ipv4_ident, ipv4_is_fragment,
   ipv4_more_fragments, ipv4_src, ipv4_total_len, ipv4_ttl, IPV4_HEADER_BYTES, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP,
 } from "../../../assembly/wire/ipv4";
 import { udp_check, UDP_HEADER_BYTES } from "../../../assembly/wire/udp";
@@ -195,6 +195,27 @@ describe("echo replies larger than a frame", () => {
     expect<i32>(first_difference(reassembled + 4, icmp + 4, 3996)).toBe(-1);
     expect<u32>(delta(Counter.icmp_tx_echo_reply)).toBe(1);
     expect<bool>(pool_full()).toBe(true);
+  });
+});
+
+describe("ICMP errors about fragments", () => {
+  beforeEach(() => {
+    net_reset(1000);
+    peer_known();
+    capture_log(log, STRIDE, LOG_FRAMES);
+    mark();
+  });
+
+  it("answers the first fragment only (RFC 1122 3.2.2: never a non-initial one)", () => {
+    for (let i = 0; i < 100; i++) store<u8>(request + IPV4_HEADER_BYTES + <usize>i, <u8>i);
+    ipv4_emit(request, 120, 77, false, 1, IP_PROTO_UDP, PEER_ADDR, OUR_ADDR);
+    ipv4_emit_fragment(request, 120, 1480, false);
+    tx_icmp_error(request, ICMP_TIME_EXCEEDED, 0, 0);
+    expect<i32>(sent()).toBe(0);
+    ipv4_emit_fragment(request, 120, 0, true);
+    tx_icmp_error(request, ICMP_TIME_EXCEEDED, 0, 0);
+    expect<i32>(sent()).toBe(1);
+    expect<u32>(delta(Counter.icmp_tx_time_exceeded)).toBe(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Counter } from "../../../assembly/lib/counters";
 import {
-  icmp_check, icmp_code, icmp_echo_ident, icmp_echo_sequence, icmp_emit, icmp_emit_echo_reply_header, icmp_is_error,
+  icmp_check, icmp_code, icmp_echo_ident, icmp_echo_sequence, icmp_emit, icmp_emit_echo_header, icmp_emit_echo_reply_header, icmp_is_error,
   icmp_type, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_TIME_EXCEEDED, ICMP_UNREACH_PORT,
 } from "../../../assembly/wire/icmp";
 import { clone, first_difference, prefilled } from "../helpers/bytes";
@@ -71,6 +71,13 @@ describe("icmp emit", () => {
     expect<u32>(load<u8>(buf + 12)).toBe(0xa5);
     expect<Counter>(icmp_check(buf, 12)).toBe(Counter.OK);
     expect<u32>(icmp_echo_ident(buf)).toBe(0x1234);
+  });
+
+  it("writes an echo request header whose checksum covers data kept elsewhere", () => {
+    const buf = prefilled(12);
+    icmp_emit_echo_header(buf, ICMP_ECHO_REQUEST, 0x12340001, ECHO_REQUEST + 8, 4);
+    expect<i32>(first_difference(buf, ECHO_REQUEST, 8)).toBe(-1);
+    expect<u32>(load<u8>(buf + 8)).toBe(0xa5);
   });
 
   it("builds a port unreachable over an odd-length quote", () => {
