@@ -51,8 +51,9 @@
 /** Payload bytes one slot holds: default 8192 (ping -s 8000 carries 8008), desktop every legal
  *  datagram (65535 - 20, rounded up to 8). Bigger datagrams are refused (ipv4_reasm_no_room). */
 @inline export const REASM_SLOT_BYTES: i32 = IS_TINY ? 2048 : IS_DESKTOP ? 65520 : 8192;
-/** Fragments one slot tracks (65535 bytes is 45 fragments at MTU 1500, 119 at MTU 576). */
-@inline export const REASM_FRAGMENTS_MAX: i32 = IS_TINY ? 8 : IS_DESKTOP ? 128 : 32;
+/** Fragments one slot tracks. 65535 bytes is 45 fragments at MTU 1500 and 119 at MTU 576, but
+ *  135 when a router re-fragments the 1500-byte pieces to 576 (3 each): desktop covers that. */
+@inline export const REASM_FRAGMENTS_MAX: i32 = IS_TINY ? 8 : IS_DESKTOP ? 160 : 32;
 /** Reassembly timeout from the first fragment. RFC 1122 3.3.2 recommends 60-120 s; like Linux
  *  (ipfrag_time) we give up after 30 s, to free scarce slot memory sooner. */
 @inline export const REASM_TIMEOUT_MS: u32 = 30_000;
