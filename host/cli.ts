@@ -237,6 +237,7 @@ async function upHere(options: UpOptions): Promise<number> {
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
     configure(stack, options, mac);
     if (options.vlan) stack.setVlan(0, options.vlan);
+    if (options.qinq !== undefined) stack.setQinq(0, { outerVid: options.qinq, tpid: options.qinqTpid });
     if (chip) stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex, interrupt: true });
     else stack.attach(0, nic);
     // The kernel side must be up before the stack's gratuitous ARP, or write() fails.
@@ -334,6 +335,7 @@ async function upSpidev(options: UpOptions): Promise<number> {
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
     configure(stack, options, mac);
     if (options.vlan) stack.setVlan(0, options.vlan);
+    if (options.qinq !== undefined) stack.setQinq(0, { outerVid: options.qinq, tpid: options.qinqTpid });
     stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
     startServices(stack, options);
     stack.setDnsServers(options.dns);
