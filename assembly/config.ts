@@ -183,10 +183,13 @@
 @inline export const ETH_MTU: i32 = 1500;
 @inline export const ETH_FRAME_MAX_BYTES: i32 = ETH_HEADER_BYTES + ETH_MTU;
 @inline export const ETH_TAGGED_FRAME_MAX_BYTES: i32 = ETH_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
-/** A full-size double-tagged (QinQ, 802.1ad) frame: recognised and counted, never delivered. */
+/** A full-size double-tagged (QinQ, 802.1ad: S-tag, C-tag) frame: 1522 bytes, 1526 with FCS. */
 @inline export const ETH_QINQ_FRAME_MAX_BYTES: i32 = ETH_TAGGED_FRAME_MAX_BYTES + VLAN_TAG_BYTES;
-/** Every frame buffer holds the largest double-tagged frame, so anything longer is a giant
- *  before it is read (rx() is told len > frame_max() for those). */
+/** Room before every transmit frame for the tags tx_frame inserts (C-tag, and S-tag with QinQ). */
+@inline export const ETH_TX_HEADROOM_BYTES: i32 = 2 * VLAN_TAG_BYTES;
+/** Every frame buffer holds the largest double-tagged frame, received or sent (a datagram of one
+ *  MTU after ETH_TX_HEADROOM_BYTES and the header), so anything longer is a giant before it is
+ *  read (rx() is told len > frame_max() for those). */
 @inline export const FRAME_BUFFER_BYTES: i32 = ETH_QINQ_FRAME_MAX_BYTES;
 /** Scratch buffer the host uses to pass payloads in and out (socket calls). */
 @inline export const IO_BUFFER_BYTES: i32 = IS_TINY ? ETH_MTU - 28 : IS_DESKTOP ? 65536 : 8192;
@@ -223,3 +226,5 @@ if (REASM_SLOT_BYTES < ETH_MTU || REASM_SLOT_COUNT < 1) ERROR("reassembly must h
 if (!IS_TINY && UDP_RX_RING_BYTES < REASM_SLOT_BYTES) ERROR("a UDP ring must hold the largest reassembled datagram (its 8-byte record header stands in for the UDP header)");
 // @ts-ignore: compile-time check
 if (PROBE_PAYLOAD_MAX > IO_BUFFER_BYTES || (PROBE_PAYLOAD_MAX > ETH_MTU - 28 && PROBE_PAYLOAD_MAX > REASM_SLOT_BYTES - 8)) ERROR("PROBE_PAYLOAD_MAX: echo data is generated in the io buffer, and a reply above a frame must fit a reassembly slot");
+// @ts-ignore: compile-time check
+if (ETH_TX_HEADROOM_BYTES + ETH_FRAME_MAX_BYTES > FRAME_BUFFER_BYTES) ERROR("a transmit buffer must hold the tag headroom and a full-MTU frame");

@@ -5,6 +5,7 @@ import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc2
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
 import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_mask, IPV4_BROADCAST } from "./wire/ipv4";
+import { ETHERTYPE_QINQ, ETHERTYPE_VLAN } from "./wire/ethernet";
 import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cache_row, arp_row_addr as cache_row_addr, arp_row_iface as cache_row_iface, arp_row_mac } from "./net/arp";
 import { arp_probe_forget, arp_probe_poll, arp_probe_reset, arp_probe_start, arp_probe_state, ADDR_NONE, ADDR_READY } from "./net/arp_probe";
 import { clock_delay, clock_now, clock_set } from "./net/clock";
@@ -17,7 +18,8 @@ import {
 } from "./net/icmp_probe";
 import { ipv4_reasm_busy, ipv4_reasm_poll, REASM_MEMORY_BYTES } from "./net/ipv4_reasm";
 import { igmp_filter_refresh, igmp_join as igmp_join_group, igmp_leave as igmp_leave_group, igmp_poll, igmp_reset } from "./net/igmp";
-import { iface_addr, iface_has_mac, iface_is_up, iface_mtu as iface_mtu_of, iface_set_addr, iface_set_mac_bytes, iface_set_mtu_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan } from "./net/iface";
+import { iface_addr, iface_has_mac, iface_is_up, iface_mtu as iface_mtu_of, iface_set_addr, iface_set_mac_bytes, iface_set_mtu_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan,
+  iface_qinq_svid, iface_set_qinq_tag, QINQ_ANY, QINQ_OFF } from "./net/iface";
 import { ipv4_reset, ALL_HOSTS_GROUP } from "./net/ipv4";
 import { ipv4_set_forwarding } from "./net/ipv4_forward";
 import {
@@ -84,6 +86,7 @@ export function init(): void {
     iface_set_up(i, false);
     iface_set_addr(i, 0, 0, 0);
     iface_set_vlan_id(i, 0);
+    iface_set_qinq_tag(i, QINQ_OFF, 0);
     iface_set_mtu_bytes(i, ETH_MTU);
   }
 }
@@ -153,10 +156,12 @@ export function iface_up(iface: i32): i32 {
 
 /**
  * Binds iface to VLAN vid (1..4094; 0 = untagged, the default): it then accepts only frames
- * tagged vid and tags every frame it sends. QinQ frames are counted (eth_rx_qinq), never taken.
+ * tagged vid and tags every frame it sends. Double-tagged frames are counted (eth_rx_qinq), never
+ * taken, unless iface_set_qinq configured an outer tag. EINVAL for vid 0 while QinQ is on.
  */
 export function iface_set_vlan(iface: i32, vid: i32): i32 {
   if (!iface_valid(iface) || vid < 0 || vid > 4094) return EINVAL;
+  if (vid == 0 && iface_qinq_svid(iface) != QINQ_OFF) return EINVAL;
   // Neighbours learnt on the old VLAN are not reachable on the new one.
   if (<u32>vid != iface_vlan(iface)) arp_flush_iface(iface);
   iface_set_vlan_id(iface, <u32>vid);
@@ -165,6 +170,38 @@ export function iface_set_vlan(iface: i32, vid: i32): i32 {
 
 export function iface_get_vlan(iface: i32): i32 {
   return iface_valid(iface) ? <i32>iface_vlan(iface) : EINVAL;
+}
+
+// ---- QinQ (802.1ad) ----
+
+/**
+ * Gives iface, already bound to a C-VID with iface_set_vlan (else EINVAL), an outer service tag:
+ *   svid 1..4094  matched: a received frame must carry an outer tag with svid, then the C-tag;
+ *                 every frame is sent with both, the outer one with TPID tpid (0x88A8, the
+ *                 802.1ad S-tag, or 0x8100 for bridges older than 802.1ad; 0 means 0x88A8).
+ *   svid -1       skipped: any outer tag (or none) is accepted and stripped, the C-tag decides;
+ *                 frames are sent with the C-tag only (tpid must be 0). Receive-only because an
+ *                 S-VID is the provider's service identifier: not knowing ours, we leave the S-tag
+ *                 to the provider edge, which pushes it on C-tagged frames (802.1ad C-tagged
+ *                 service interface); an S-VID copied from received frames could name another
+ *                 customer's service.
+ *   svid 0        off (tpid must be 0).
+ * Three tags are always refused (eth_rx_qinq_triple).
+ */
+export function iface_set_qinq(iface: i32, svid: i32, tpid: i32): i32 {
+  if (!iface_valid(iface) || (iface_vlan(iface) == 0 && svid != QINQ_OFF)) return EINVAL;
+  if (svid < QINQ_ANY || svid > 4094) return EINVAL;
+  if (svid > 0 && tpid == 0) tpid = <i32>ETHERTYPE_QINQ;
+  if (svid > 0 ? tpid != <i32>ETHERTYPE_QINQ && tpid != <i32>ETHERTYPE_VLAN : tpid != 0) return EINVAL;
+  // Neighbours learnt in another service VLAN are not reachable in this one.
+  if (svid != iface_qinq_svid(iface)) arp_flush_iface(iface);
+  iface_set_qinq_tag(iface, svid, <u32>tpid);
+  return 0;
+}
+
+/** The outer tag setting: 0 off, -1 skipped, else the S-VID. */
+export function iface_get_qinq(iface: i32): i32 {
+  return iface_valid(iface) ? iface_qinq_svid(iface) : EINVAL;
 }
 
 // ---- Multicast (IGMPv2, net/igmp.ts) ----

@@ -161,6 +161,15 @@ export interface NetstackExports {
   /** 802.1Q: bind iface to VLAN vid (1..4094; 0 = untagged). EINVAL otherwise. */
   iface_set_vlan(iface: number, vid: number): number;
   iface_get_vlan(iface: number): number;
+  /**
+   * QinQ (802.1ad) on an interface bound with iface_set_vlan: svid 1..4094 matched (received
+   * frames carry that outer tag; sent frames get it with TPID tpid, 0x88a8 or 0x8100, 0 =
+   * 0x88a8), -1 skipped (any outer tag accepted; sent frames carry the C-tag only; tpid 0),
+   * 0 off. EINVAL otherwise, or on an interface without a C-VID.
+   */
+  iface_set_qinq(iface: number, svid: number, tpid: number): number;
+  /** 0 off, -1 skipped, else the S-VID. */
+  iface_get_qinq(iface: number): number;
   /** IGMPv2 membership of iface in group, reference-counted (EINVAL, ENOBUFS when full). */
   igmp_join(iface: number, group: number): number;
   /** Drops one reference; the last sends a leave. EADDRNOTAVAIL when not a member. */

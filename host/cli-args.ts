@@ -63,6 +63,10 @@ export interface UpOptions {
   count?: number;
   /** 802.1Q VLAN ID the stack's interface is bound to (1..4094). */
   vlan?: number;
+  /** QinQ outer tag of that interface: an S-VID (matched, sent) or 'any' (skipped, not sent). */
+  qinq?: number | 'any';
+  /** TPID of the outer tag sent with a matched S-VID (default 0x88a8). */
+  qinqTpid?: number;
   /** Multicast groups joined (IGMPv2) once the interface is up. */
   join: string[];
   /** MTU of the first interface (576..1500; default 1500). */
@@ -163,6 +167,8 @@ const UP_OPTIONS = {
   traceroute: { type: 'string' },
   count: { type: 'string', short: 'c' },
   vlan: { type: 'string' },
+  qinq: { type: 'string' },
+  'qinq-tpid': { type: 'string' },
   join: { type: 'string', multiple: true },
   mtu: { type: 'string' },
   iface: { type: 'string', multiple: true },
@@ -200,6 +206,8 @@ const PROBE_TIMEOUT_MAX_MS = 60_000;
 
 export const TAP_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Outer TPIDs --qinq-tpid names: 802.1ad's S-tag, or 802.1Q's for bridges older than 802.1ad. */
+const QINQ_TPIDS: Record<string, number> = { '88a8': 0x88a8, '8100': 0x8100 };
 /** What the module's resolver accepts (assembly/wire/dns.ts dns_name_encode). */
 export const HOST_NAME = /^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?$/;
 const DNS_SERVERS_MAX = 2;
@@ -355,6 +363,14 @@ function parseUp(argv: string[]): Command {
     }
   }
   if (resolve.length && !dns.length && !values.dhcp) throw new UsageError('--resolve needs --dns SERVER (or --dhcp)');
+  const vlan = number(text('vlan'), '--vlan', 1, 4094, true);
+  const qinqText = text('qinq');
+  const qinq = qinqText === 'any' ? 'any' : number(qinqText, '--qinq', 1, 4094, true);
+  if (qinq !== undefined && vlan === undefined) throw new UsageError('--qinq needs --vlan VID (the inner C-tag)');
+  const tpidText = text('qinq-tpid');
+  const qinqTpid = tpidText === undefined ? undefined : QINQ_TPIDS[tpidText.toLowerCase().replace(/^0x/, '')];
+  if (tpidText !== undefined && qinqTpid === undefined) throw new UsageError(`--qinq-tpid "${tpidText}": 88a8 or 8100`);
+  if (qinqTpid !== undefined && typeof qinq !== 'number') throw new UsageError('--qinq-tpid needs --qinq SVID (nothing is sent with --qinq any)');
   const join = (values.join as string[] | undefined) ?? [];
   for (const group of join) {
     check(() => parseIpv4(group), '--join');
@@ -387,7 +403,7 @@ function parseUp(argv: string[]): Command {
       allowRootNetns: values['allow-root-netns'] === true,
       control, ping, traceroute,
       count: number(text('count'), '--count', 1, PING_COUNT_MAX, true),
-      vlan: number(text('vlan'), '--vlan', 1, 4094, true),
+      vlan, qinq, qinqTpid,
       join,
       mtu: number(text('mtu'), '--mtu', MTU_MIN, MTU_MAX, true),
       ifaces,
@@ -491,6 +507,8 @@ export function upArguments(options: UpOptions, { withNetns }: { withNetns: bool
   for (const name of options.resolve) add('--resolve', name);
   if (options.allowRootNetns) args.push('--allow-root-netns');
   add('--vlan', options.vlan);
+  add('--qinq', options.qinq);
+  add('--qinq-tpid', options.qinqTpid?.toString(16));
   for (const group of options.join) add('--join', group);
   add('--control', options.control);
   add('--ping', options.ping);
@@ -560,6 +578,10 @@ Options for up:
                            was reached, else 1
   --vlan VID               bind the interface to 802.1Q VLAN VID (1..4094): frames are sent
                            tagged, untagged and other VLANs' frames are dropped
+  --qinq SVID|any          QinQ (802.1ad) around that VLAN: SVID (1..4094) must be the outer
+                           tag of every frame received and is put on every frame sent; any
+                           accepts any outer tag (or none) and sends the C-tag alone
+  --qinq-tpid 88a8|8100    TPID of the outer tag sent with --qinq SVID (default 88a8)
   --join GROUP             join multicast GROUP (IGMPv2; repeatable): UDP services and
                            sockets receive datagrams sent to it
   --mtu N                  MTU of the first interface (576..1500, default 1500); larger

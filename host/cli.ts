@@ -237,6 +237,7 @@ async function upHere(options: UpOptions): Promise<number> {
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
     configure(stack, options, mac);
     if (options.vlan) stack.setVlan(0, options.vlan);
+    if (options.qinq !== undefined) stack.setQinq(0, { outerVid: options.qinq, tpid: options.qinqTpid });
     if (chip) stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex, interrupt: true });
     else stack.attach(0, nic);
     // The kernel side must be up before the stack's gratuitous ARP, or write() fails.
@@ -335,6 +336,7 @@ async function upSpidev(options: UpOptions): Promise<number> {
     const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
     configure(stack, options, mac);
     if (options.vlan) stack.setVlan(0, options.vlan);
+    if (options.qinq !== undefined) stack.setQinq(0, { outerVid: options.qinq, tpid: options.qinqTpid });
     stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
     if (options.mtu) stack.setMtu(0, options.mtu);
     startServices(stack, options);

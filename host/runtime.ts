@@ -282,6 +282,26 @@ export class Stack {
     this.check(this.exports.iface_set_vlan(iface, vid), 'iface_set_vlan');
   }
 
+  /**
+   * QinQ (802.1ad) on an interface already bound to a C-VID with setVlan: an outer (service) tag.
+   * outerVid 1..4094 (matched): received frames must carry it outside the C-tag, and every frame
+   * is sent with both tags, the outer one with TPID `tpid` (0x88a8, the default, or 0x8100).
+   * 'any' (skipped): any outer tag, or none, is accepted and the C-tag decides; frames leave
+   * with the C-tag only (the provider edge pushes the S-tag). null turns QinQ off.
+   */
+  setQinq(iface: number, qinq: { outerVid: number | 'any'; tpid?: number } | null): void {
+    this.checkIface(iface);
+    const svid = qinq === null ? 0 : qinq.outerVid === 'any' ? -1 : qinq.outerVid;
+    if (qinq !== null && qinq.outerVid !== 'any' && (!Number.isInteger(svid) || svid < 1 || svid > 4094)) {
+      throw new RangeError(`S-VID ${qinq.outerVid} is not 1..4094 or 'any'`);
+    }
+    const tpid = qinq?.tpid ?? (svid > 0 ? 0x88a8 : 0);
+    if (svid > 0 && tpid !== 0x88a8 && tpid !== 0x8100) throw new RangeError(`outer TPID 0x${tpid.toString(16)} is not 0x88a8 or 0x8100`);
+    if (svid <= 0 && tpid !== 0) throw new RangeError('an outer TPID applies only to a matched S-VID (nothing is sent with any)');
+    if (svid !== 0 && this.exports.iface_get_vlan(iface) === 0) throw new RangeError('QinQ needs a C-VID first (setVlan)');
+    this.check(this.exports.iface_set_qinq(iface, svid, tpid), 'iface_set_qinq');
+  }
+
   /** IGMPv2: joins group on iface (reference-counted; one leaveGroup per joinGroup). */
   joinGroup(iface: number, group: string): void {
     this.checkIface(iface);

@@ -43,13 +43,14 @@ import {
 @inline export const ENC_RX_END: u32 = 0x13ff;
 @inline export const ENC_RX_SIZE: u32 = ENC_RX_END - ENC_RX_START + 1;
 /** Two TX areas of ENC_TX_AREA bytes from here: 0x1400 and 0x1A00. Each holds the control byte,
- *  a 1518-byte frame and the 7-byte TSV (1526 bytes, no wrap, §4). While one frame is on the wire
- *  the next is written into the other, so the SPI write overlaps the 1.2 ms of wire time. */
+ *  a 1522-byte frame (ENC_TX_MAX) and the 7-byte TSV (1530 bytes, no wrap, §4). While one frame
+ *  is on the wire the next is written into the other, so the SPI write overlaps its wire time. */
 @inline export const ENC_TX_START: u32 = 0x1400;
 @inline export const ENC_TX_AREA: u32 = 0x600;
-/** MAMXFL: the largest frame including FCS (§5 step 6): 1522 so an 802.1Q-tagged full-size frame
- *  fits (Linux uses 1518; the reset value is 1536). */
-@inline export const ENC_MAX_FRAME: u32 = 1522;
+/** MAMXFL: the largest frame including FCS (§5 step 6): 1526 so a full-size double-tagged (QinQ,
+ *  802.1ad) frame fits, 1500 + 14 + two 4-byte tags + FCS. Below the reset value (1536), so the
+ *  MAC takes it without HFRMEN; Linux uses 1518 and drops even a full 802.1Q frame. */
+@inline export const ENC_MAX_FRAME: u32 = 1526;
 /** Largest frame enc_tx takes (no FCS: the MAC appends it, MACON3.TXCRCEN/PADCFG). */
 @inline export const ENC_TX_MAX: i32 = <i32>ENC_MAX_FRAME - 4;
 /** Smallest byte count (DA..FCS) accepted from the RSV: an Ethernet header plus FCS. */

@@ -9,7 +9,7 @@
 //   its waiting packets (counted).
 // Eviction: when the cache is full, the least recently used entry that holds no waiting
 // packets (not INCOMPLETE) is replaced; if every entry is INCOMPLETE the new packet is dropped.
-import { ARP_CACHE_COUNT, ARP_QUEUE_COUNT, ARP_REACHABLE_MS, ARP_RETRY_MS, ARP_RETRY_COUNT, ETH_HEADER_BYTES, ETH_FRAME_MIN_BYTES, FEATURE_FORWARDING, VLAN_TAG_BYTES } from "../config";
+import { ARP_CACHE_COUNT, ARP_QUEUE_COUNT, ARP_REACHABLE_MS, ARP_RETRY_COUNT, ARP_RETRY_MS, ETH_FRAME_MIN_BYTES, ETH_HEADER_BYTES, ETH_TX_HEADROOM_BYTES, FEATURE_FORWARDING } from "../config";
 import { copy, equal } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { pool_free, pool_ptr } from "../lib/pool";
@@ -48,8 +48,8 @@ const queue_offset = new StaticArray<i32>(ARP_QUEUE_COUNT);
 const queue_len = new StaticArray<i32>(ARP_QUEUE_COUNT);
 
 /** ARP packets are built here, not in the pool, so answering never depends on free buffers;
- *  VLAN_TAG_BYTES of headroom before the frame: tx_frame tags it for a bound interface. */
-const arp_frame: usize = memory.data(VLAN_TAG_BYTES + ETH_FRAME_MIN_BYTES, 8) + <usize>VLAN_TAG_BYTES;
+ *  ETH_TX_HEADROOM_BYTES before the frame: tx_frame tags it for a bound (or QinQ) interface. */
+const arp_frame: usize = memory.data(ETH_TX_HEADROOM_BYTES + ETH_FRAME_MIN_BYTES, 8) + <usize>ETH_TX_HEADROOM_BYTES;
 
 @inline function mac_of(entry: i32): usize {
   return entry_macs + <usize>(entry << 3);

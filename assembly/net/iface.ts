@@ -1,15 +1,18 @@
 // Interface table: address configuration and link state per interface, and the one place
 // frames leave the module (tx_frame pads them and hands them to the driver, net/nic.ts).
 //
-//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up | vlan | mtu
+//   per interface: mac[6] (stride 8) | addr | prefix | mask | gateway | up | vlan | qinq svid,
+//                  tpid | mtu
 //
 // 802.1Q: an interface bound to a VLAN ID (1..4094) receives only frames tagged with it and
-// sends every frame tagged with it; tx_frame inserts the tag, so every frame handed to it must
-// have VLAN_TAG_BYTES of headroom before its first byte.
+// sends every frame tagged with it. QinQ (802.1ad) adds a service tag outside that C-tag:
+// matched (an S-VID 1..4094: received frames carry it, sent frames get it with the configured
+// TPID) or skipped (QINQ_ANY: any outer tag is accepted, frames leave with the C-tag only).
+// tx_frame inserts the tags, so every frame handed to it has ETH_TX_HEADROOM_BYTES before it.
 import { IFACE_COUNT, ETH_FRAME_MIN_BYTES, ETH_MTU, VLAN_TAG_BYTES } from "../config";
 import { copy, fill } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
-import { vlan_emit, ETH_TYPE } from "../wire/ethernet";
+import { eth_emit_tag, ETHERTYPE_VLAN, ETH_TYPE } from "../wire/ethernet";
 import { ipv4_mask, IPV4_BROADCAST } from "../wire/ipv4";
 import { nic_send } from "./nic";
 
@@ -21,6 +24,10 @@ const gateways = new StaticArray<u32>(IFACE_COUNT);
 const up = new StaticArray<bool>(IFACE_COUNT);
 /** 0 untagged; otherwise the VLAN ID every frame carries. */
 const vlans = new StaticArray<u32>(IFACE_COUNT);
+/** QinQ outer tag: QINQ_OFF, QINQ_ANY (skipped) or the S-VID 1..4094 (matched). */
+const qinq_svids = new StaticArray<i32>(IFACE_COUNT);
+/** TPID of the outer tag sent in matched mode (0x88A8, or 0x8100 for pre-802.1ad bridges). */
+const qinq_tpids = new StaticArray<u32>(IFACE_COUNT);
 /** Largest datagram sent on the interface (net/ipv4_frag.ts fragments to it). */
 const mtus = new StaticArray<i32>(IFACE_COUNT);
 for (let i = 0; i < IFACE_COUNT; i++) unchecked((mtus[i] = ETH_MTU));
@@ -42,6 +49,19 @@ for (let i = 0; i < IFACE_COUNT; i++) unchecked((mtus[i] = ETH_MTU));
 /** vid 0 = untagged, 1..4094 (0xfff is reserved, 802.1Q 9.6); the caller has checked it. */
 export function iface_set_vlan_id(iface: i32, vid: u32): void {
   unchecked((vlans[iface] = vid));
+}
+
+@inline export const QINQ_OFF: i32 = 0;
+/** Skipped mode: any outer tag accepted and stripped; nothing but the C-tag sent. */
+@inline export const QINQ_ANY: i32 = -1;
+
+@inline export function iface_qinq_svid(iface: i32): i32 { return unchecked(qinq_svids[iface]); }
+@inline export function iface_qinq_tpid(iface: i32): u32 { return unchecked(qinq_tpids[iface]); }
+
+/** svid QINQ_OFF, QINQ_ANY or 1..4094 on an interface bound to a C-VID; the caller has checked. */
+export function iface_set_qinq_tag(iface: i32, svid: i32, tpid: u32): void {
+  unchecked((qinq_svids[iface] = svid));
+  unchecked((qinq_tpids[iface] = tpid));
 }
 
 @inline export function iface_mtu(iface: i32): i32 { return unchecked(mtus[iface]); }
@@ -98,8 +118,10 @@ export function iface_owns_addr(addr: u32): bool {
 }
 
 /**
- * Pads to the minimum frame size, tags it with the interface's VLAN (moving the addresses
- * into the VLAN_TAG_BYTES of headroom before frame) and hands it to the interface's driver.
+ * Pads to the minimum frame size, tags it with the interface's VLAN, and with its S-VID in
+ * matched QinQ mode (moving the addresses into the headroom before frame), and hands it to the
+ * interface's driver. The padding comes first, so a frame still has 60 bytes once a bridge has
+ * stripped its tags; a padded tagged frame is 64 bytes, a double-tagged one 68.
  */
 export function tx_frame(iface: i32, frame: usize, len: i32): void {
   if (len < ETH_FRAME_MIN_BYTES) {
@@ -108,10 +130,14 @@ export function tx_frame(iface: i32, frame: usize, len: i32): void {
   }
   const vid = iface_vlan(iface);
   if (vid != 0) {
-    frame -= <usize>VLAN_TAG_BYTES;
-    copy(frame, frame + <usize>VLAN_TAG_BYTES, <i32>ETH_TYPE);
-    vlan_emit(frame, vid);
-    len += VLAN_TAG_BYTES;
+    const svid = iface_qinq_svid(iface);
+    const tags = svid > 0 ? 2 : 1;
+    const room = tags * VLAN_TAG_BYTES;
+    frame -= <usize>room;
+    copy(frame, frame + <usize>room, <i32>ETH_TYPE);
+    if (svid > 0) eth_emit_tag(frame, 0, iface_qinq_tpid(iface), <u32>svid);
+    eth_emit_tag(frame, tags - 1, ETHERTYPE_VLAN, vid);
+    len += room;
   }
   if (nic_send(iface, frame, len) < 0) count(Counter.eth_tx_failed);
   else count(Counter.eth_tx_frames);

@@ -2,11 +2,11 @@
 // and send (header, next hop from net/route.ts, fragments from net/ipv4_frag.ts, Ethernet).
 //
 // Transmit buffer layout (a pool buffer):
-//   0         4                18                 38
-//   | (VLAN) | Ethernet header | IPv4 header (20) | transport header + payload ...
+//   0                8                22                 42
+//   | (S-tag, C-tag) | Ethernet header | IPv4 header (20) | transport header + payload ...
 // The IP header always starts at IP_OFFSET, so transports write in place and the Ethernet
 // header is prepended in the headroom without copying.
-import { ETH_HEADER_BYTES, FEATURE_FORWARDING, VLAN_TAG_BYTES } from "../config";
+import { ETH_HEADER_BYTES, ETH_TX_HEADROOM_BYTES, FEATURE_FORWARDING } from "../config";
 import { hal_random } from "../hal";
 import { Counter, count } from "../lib/counters";
 import { pool_ptr, pool_free } from "../lib/pool";
@@ -28,7 +28,7 @@ import { igmp_joined, rx_igmp } from "./igmp";
 import { rx_udp } from "./udp";
 import { rx_tcp } from "./tcp/input";
 
-@inline export const IP_OFFSET: usize = <usize>(ETH_HEADER_BYTES + VLAN_TAG_BYTES);
+@inline export const IP_OFFSET: usize = <usize>(ETH_TX_HEADROOM_BYTES + ETH_HEADER_BYTES);
 @inline export const DEFAULT_TTL: u32 = 64;
 /** 224.0.0.1, joined by every host (RFC 1112). */
 @inline export const ALL_HOSTS_GROUP: u32 = 0xe0000001;

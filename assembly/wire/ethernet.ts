@@ -35,36 +35,63 @@ export function eth_check(len: i32): Counter {
   return (load<u8>(addr) & 1) != 0;
 }
 
-/** True when a tag is present and the 4 tag bytes plus the inner type fit in len. */
-export function vlan_check(frame: usize, len: i32): Counter {
-  return len < ETH_HEADER_BYTES + VLAN_TAG_BYTES ? Counter.eth_rx_runt : Counter.OK;
-}
+// Tag stack (802.1Q 9.5; 802.1ad adds the S-tag TPID 0x88A8). Tags are numbered from the outside
+// in: tag 0 follows the source address, tag 1 follows tag 0. Once eth_tags_check has passed,
+// eth_tag_count, eth_tag_type, eth_tag_vid and eth_payload_type read inside len.
 
-/** VLAN ID of the tag that follows the outer type field. */
-@inline export function vlan_id(frame: usize): u32 {
-  return get16(frame + ETH_TYPE + 2) & 0x0fff;
-}
+/** Most tags a frame may carry: a C-tag, and an S-tag outside it (QinQ). */
+@inline export const ETH_TAGS_MAX: i32 = 2;
 
-/** Type field after the first tag. */
-@inline export function vlan_inner_type(frame: usize): u32 {
-  return get16(frame + ETH_TYPE + 4);
+@inline export function eth_is_tag_type(type: u32): bool {
+  return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ;
 }
 
 /**
- * A second tag follows the first: an outer S-tag (0x88A8, 802.1ad) or a stacked 0x8100 whose
- * inner type is itself a tag type. Call after vlan_check (only the first tag is read).
+ * Checks the tag stack of a frame that passed eth_check: every tag and the type after the last
+ * fit in len (else eth_rx_runt) and there are at most ETH_TAGS_MAX (else eth_rx_qinq_triple).
  */
-export function vlan_is_double(frame: usize): bool {
-  const outer = eth_type(frame);
-  if (outer == ETHERTYPE_QINQ) return true;
-  const inner = vlan_inner_type(frame);
-  return outer == ETHERTYPE_VLAN && (inner == ETHERTYPE_VLAN || inner == ETHERTYPE_QINQ);
+export function eth_tags_check(frame: usize, len: i32): Counter {
+  let at = <i32>ETH_TYPE;
+  for (let tags = 0; eth_is_tag_type(get16(frame + <usize>at)); tags++) {
+    if (tags == ETH_TAGS_MAX) return Counter.eth_rx_qinq_triple;
+    if (len < at + VLAN_TAG_BYTES + 2) return Counter.eth_rx_runt;
+    at += VLAN_TAG_BYTES;
+  }
+  return Counter.OK;
 }
 
-/** Writes a 0x8100 tag with PCP 0, DEI 0 and vid at the type field (the addresses stay). */
-export function vlan_emit(frame: usize, vid: u32): void {
-  put16(frame + ETH_TYPE, ETHERTYPE_VLAN);
-  put16(frame + ETH_TYPE + 2, vid & 0x0fff);
+/** Tags in front of the payload type, 0..ETH_TAGS_MAX. Call after eth_tags_check. */
+export function eth_tag_count(frame: usize): i32 {
+  let tags = 0;
+  while (tags < ETH_TAGS_MAX && eth_is_tag_type(eth_tag_type(frame, tags))) tags++;
+  return tags;
+}
+
+/** TPID of tag index (0x8100 C-tag, 0x88A8 S-tag). */
+@inline export function eth_tag_type(frame: usize, index: i32): u32 {
+  return get16(frame + ETH_TYPE + <usize>(index * VLAN_TAG_BYTES));
+}
+
+/** VLAN ID of tag index (the TCI without PCP and DEI). */
+@inline export function eth_tag_vid(frame: usize, index: i32): u32 {
+  return get16(frame + ETH_TYPE + 2 + <usize>(index * VLAN_TAG_BYTES)) & 0x0fff;
+}
+
+/** Type field after the last of tags tags. */
+@inline export function eth_payload_type(frame: usize, tags: i32): u32 {
+  return eth_tag_type(frame, tags);
+}
+
+/** Header bytes (addresses, tags, type) in front of the payload. */
+@inline export function eth_header_bytes(tags: i32): i32 {
+  return ETH_HEADER_BYTES + tags * VLAN_TAG_BYTES;
+}
+
+/** Writes tag index with TPID tpid, PCP 0, DEI 0 and vid (the addresses stay). */
+export function eth_emit_tag(frame: usize, index: i32, tpid: u32, vid: u32): void {
+  const at = frame + ETH_TYPE + <usize>(index * VLAN_TAG_BYTES);
+  put16(at, tpid);
+  put16(at + 2, vid & 0x0fff);
 }
 
 export function eth_emit(frame: usize, dst: usize, src: usize, type: u32): void {

@@ -42,3 +42,31 @@ test('bad values are usage errors naming the option', () => {
     assert.throws(() => parseCommand([...base, ...args]), (error: Error) => error instanceof UsageError && pattern.test(error.message), args.join(' '));
   }
 });
+
+test('--vlan with --qinq SVID|any and --qinq-tpid parse and rebuild', () => {
+  for (const [args, qinq, qinqTpid] of [
+    [['--vlan', '100', '--qinq', '200'], 200, undefined],
+    [['--vlan', '100', '--qinq', '200', '--qinq-tpid', '0x8100'], 200, 0x8100],
+    [['--vlan', '100', '--qinq', '4094', '--qinq-tpid', '88A8'], 4094, 0x88a8],
+    [['--vlan', '100', '--qinq', 'any'], 'any', undefined],
+  ] as [string[], number | 'any', number | undefined][]) {
+    const command = parseCommand([...base, ...args]);
+    if (command.name !== 'up') throw new Error(command.name);
+    assert.deepEqual([command.options.vlan, command.options.qinq, command.options.qinqTpid], [100, qinq, qinqTpid], args.join(' '));
+    assert.deepEqual(parseCommand(upArguments(command.options, { withNetns: false })), command, args.join(' '));
+  }
+});
+
+test('--qinq mistakes are usage errors naming the option', () => {
+  for (const [args, pattern] of [
+    [['--qinq', '200'], /--qinq needs --vlan/],
+    [['--vlan', '100', '--qinq', '0'], /--qinq "0"/],
+    [['--vlan', '100', '--qinq', '4095'], /--qinq "4095"/],
+    [['--vlan', '100', '--qinq', 'some'], /--qinq "some"/],
+    [['--vlan', '100', '--qinq', '200', '--qinq-tpid', '9100'], /--qinq-tpid "9100"/],
+    [['--vlan', '100', '--qinq', 'any', '--qinq-tpid', '8100'], /--qinq-tpid needs --qinq SVID/],
+    [['--vlan', '100', '--qinq-tpid', '88a8'], /--qinq-tpid needs --qinq SVID/],
+  ] as [string[], RegExp][]) {
+    assert.throws(() => parseCommand([...base, ...args]), (error: Error) => error instanceof UsageError && pattern.test(error.message), args.join(' '));
+  }
+});

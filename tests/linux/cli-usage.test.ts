@@ -59,6 +59,9 @@ describe('netstack command line', { skip }, () => {
     ['--resolve with a space', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--dns', '192.0.2.1', '--resolve', 'ok test']],
     ['VLAN ID 4095 (reserved)', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '4095']],
     ['VLAN ID 0', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '0']],
+    ['--qinq without --vlan', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--qinq', '200']],
+    ['--qinq S-VID 4095', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '100', '--qinq', '4095']],
+    ['--qinq-tpid 9100', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--vlan', '100', '--qinq', '200', '--qinq-tpid', '9100']],
     ['--join of a unicast address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--join', '192.0.2.9']],
     ['--join of a bad address', ['up', '--tap', 't0', '--ip', '192.0.2.2/24', '--join', '239.1.2']],
     ['--dhcp with --ip', ['up', '--tap', 't0', '--dhcp', '--ip', '192.0.2.2/24']],
@@ -96,6 +99,7 @@ describe('netstack command line', { skip }, () => {
     assert.match(result.stdout, /--dns SERVER/);
     assert.match(result.stdout, /--resolve NAME/);
     assert.match(result.stdout, /--vlan VID/);
+    assert.match(result.stdout, /--qinq SVID\|any/);
     assert.match(result.stdout, /--join GROUP/);
     assert.match(result.stdout, /netstack up --tap NAME --dhcp/);
     assert.match(result.stdout, /--probe /);

@@ -1,11 +1,11 @@
 // The driver's receive path against the chip model: ring overflow while nobody polls and the
-// recovery after it, the largest frames MAMXFL lets through (a priority-tagged 1518-byte frame)
-// and the ones it or the stack drops, runts, a status vector without "received OK", and a
+// recovery after it, the largest frames MAMXFL lets through (a priority-tagged 1518-byte frame, a
+// double-tagged 1522-byte one both ways) and the ones it or the stack drops, runts, a status vector without "received OK", and a
 // corrupted next-packet pointer. Packets are altered in the model's buffer (chip.buffer) only
 // where the model cannot produce the condition from the wire; each such place says so.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ethernet, ETHERTYPE_IPV4, icmpEcho, ipv4, macBytes, PROTO_ICMP } from './frames.ts';
+import { arp, ethernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, icmpEcho, ipv4, macBytes, PROTO_ICMP } from './frames.ts';
 import { counter, counterDelta, type RawHost } from './harness.ts';
 import { ENC, encSetup, pingFrame, RAW, reg16, ringEnd, ringPackets } from './enc28j60-harness.ts';
 
@@ -20,6 +20,16 @@ function tagged(tci: number, packet: Uint8Array): Uint8Array {
   frame.set(macBytes(RAW.mac), 6);
   frame.set([0x81, 0x00, tci >> 8, tci & 0xff, 0x08, 0x00], 12);
   frame.set(packet, 18);
+  return frame;
+}
+
+/** A QinQ frame to the ENC stack: S-tag (0x88A8) VID 200, C-tag VID 100, then type and payload. */
+function doubleTagged(type: number, payload: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(22 + payload.length);
+  frame.set(macBytes(ENC.mac), 0);
+  frame.set(macBytes(RAW.mac), 6);
+  frame.set([0x88, 0xa8, 0x00, 200, 0x81, 0x00, 0x00, 100, type >> 8, type & 0xff], 12);
+  frame.set(payload, 22);
   return frame;
 }
 
@@ -100,24 +110,54 @@ test('a priority-tagged (VID 0) 1518-byte frame, 1522 with FCS, passes MAMXFL an
   assert.equal(counter(stack, 'eth_rx_giant'), 0);
 });
 
-test('over the limits: a 1519-byte tagged frame (1523 with FCS) is dropped by the chip (MAMXFL); a 1515-byte untagged one by the stack', async () => {
+test('a double-tagged 1522-byte frame, 1526 with FCS, passes MAMXFL both ways on a QinQ interface', async () => {
+  const { clock, raw, stack, chip } = await encSetup();
+  stack.setVlan(0, 100);
+  stack.setQinq(0, { outerVid: 200 });
+  const learn = doubleTagged(ETHERTYPE_ARP, arp(1, RAW.mac, RAW.ip, '00:00:00:00:00:00', ENC.ip));
+  learn.set(macBytes('ff:ff:ff:ff:ff:ff'), 0);
+  raw.send(learn); // the stack learns our MAC from its own address's request
+  clock.advance(10);
+  raw.heard.length = 0;
+  const frame = doubleTagged(ETHERTYPE_IPV4, echoPacket(1500, 4));
+  assert.equal(frame.length, 1522);
+  stack.stop();
+  raw.send(frame);
+  clock.advance(10);
+  assert.deepEqual(ringPackets(chip).map((p) => p.count), [1526], 'stored whole, FCS included');
+  stack.start();
+  const reply = () => raw.heard.find((h) => h.bytes.length === 1522 && h.bytes[42] === 0);
+  assert.ok(clock.runUntil(() => reply() !== undefined, 50), `heard ${raw.heard.map((h) => h.bytes.length)}`);
+  const bytes = reply()!.bytes;
+  assert.deepEqual([...bytes.subarray(12, 22)], [0x88, 0xa8, 0x00, 200, 0x81, 0x00, 0x00, 100, 0x08, 0x00]);
+  assert.deepEqual(bytes.subarray(50), echoPacket(1500, 4).subarray(28));
+  assert.equal(counter(stack, 'enc_rx_too_long'), 0);
+  assert.equal(counter(stack, 'eth_rx_giant'), 0);
+  assert.equal(chip.stats.rxGiant, 0);
+});
+
+test('over the limits: a 1523-byte double-tagged frame (1527 with FCS) is dropped by the chip (MAMXFL); 1519 tagged and 1515 untagged by the stack', async () => {
   const { clock, raw, stack, chip } = await encSetup();
   const before = stack.counters();
-  const giantTagged = tagged(0x0000, echoPacket(1501, 2));
-  assert.equal(giantTagged.length, 1519);
-  raw.send(giantTagged);
+  const giantDouble = doubleTagged(ETHERTYPE_IPV4, echoPacket(1501, 2));
+  assert.equal(giantDouble.length, 1523);
+  raw.send(giantDouble);
   clock.advance(20);
   assert.equal(chip.stats.rxGiant, 1, 'the chip aborted it');
   assert.equal(stack.counters().eth_rx_frames, before.eth_rx_frames, 'the stack never saw it');
 
-  // 1515 + 4 = 1519 <= MAMXFL 1522: the chip passes it; an untagged frame over 1514 is a giant.
-  const giantUntagged = ethernet(ENC.mac, RAW.mac, ETHERTYPE_IPV4, echoPacket(1501, 3));
+  // 1519 + 4 and 1515 + 4 <= MAMXFL 1526: the chip passes them; a tagged frame over 1518 and an
+  // untagged one over 1514 are giants.
+  const giantTagged = tagged(0x0000, echoPacket(1501, 3));
+  assert.equal(giantTagged.length, 1519);
+  const giantUntagged = ethernet(ENC.mac, RAW.mac, ETHERTYPE_IPV4, echoPacket(1501, 4));
   assert.equal(giantUntagged.length, 1515);
+  raw.send(giantTagged);
   raw.send(giantUntagged);
   clock.advance(20);
   assert.equal(chip.stats.rxGiant, 1);
   const delta = counterDelta(before, stack.counters());
-  assert.deepEqual(delta, { eth_rx_frames: 1, eth_rx_giant: 1 });
+  assert.deepEqual(delta, { eth_rx_frames: 2, eth_rx_giant: 2 });
   assert.equal(replies(raw).length, 0);
 });
 

@@ -3,9 +3,9 @@
 // reassembled, refused, evicted and timed out, TCP to a listening and to closed ports, garbage)
 // and socket traffic (datagrams sent in fragments, ping probes of every size answered by
 // fragmented replies) leave the memory size and the heap probe exactly where they were; so do
-// real TCP connections between two modules, HTTP requests to the module's server, ping, UDP and
-// traceroute through a third module that routes and fragments, and frames through the ENC28J60
-// driver and chip model.
+// the same frames double-tagged on a QinQ interface, real TCP connections between two modules,
+// HTTP requests to the module's server, ping, UDP and traceroute through a third module that
+// routes and fragments, and frames through the ENC28J60 driver and chip model.
 // Runs the module bare (no Stack, no wire) so a million frames take seconds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -239,6 +239,70 @@ for (const profile of PROFILES) {
       assert.ok(seen[name] > 0, `path not exercised: ${name} = ${seen[name]}`);
     }
     assert.ok(transmitted() > 0);
+  });
+}
+
+/** frame with tags (TPID, VID pairs, outermost first) inserted after the addresses. */
+function withTags(frame: Uint8Array, tags: [number, number][]): Uint8Array {
+  if (frame.length < 12) return frame;
+  const out = new Uint8Array(frame.length + 4 * tags.length);
+  out.set(frame.subarray(0, 12));
+  tags.forEach(([tpid, vid], i) => out.set([tpid >> 8, tpid & 0xff, vid >> 8, vid & 0xff], 12 + 4 * i));
+  out.set(frame.subarray(12), 12 + 4 * tags.length);
+  return out;
+}
+
+/** The frame mix double-tagged for S-VID 200 / C-VID 100, with wrong outer and inner VIDs and triple tags among them. */
+function qinqMix(frameMax: number): Uint8Array[] {
+  const variants: [number, number][][] = [
+    [[0x88a8, 200], [0x8100, 100]],
+    [[0x88a8, 200], [0x8100, 100]],
+    [[0x88a8, 200], [0x8100, 100]],
+    [[0x8100, 200], [0x8100, 100]],
+    [[0x88a8, 201], [0x8100, 100]],
+    [[0x88a8, 200], [0x8100, 101]],
+    [[0x88a8, 200], [0x8100, 100], [0x8100, 100]],
+    [[0x8100, 100]],
+  ];
+  return frameMix(frameMax).map((frame, i) => withTags(frame, variants[i % variants.length]));
+}
+
+for (const profile of PROFILES) {
+  test(`${profile}: ${(FRAMES / 5).toLocaleString('en')} double-tagged frames on a QinQ interface allocate nothing`, async () => {
+    let doubleTagged = 0;
+    const { ex, transmitted } = await instantiate(wasmPath(profile), (frame) => {
+      if (frame[12] === 0x88 && frame[13] === 0xa8 && frame[16] === 0x81 && frame[17] === 0x00) doubleTagged++;
+    });
+    let now = 0xffff_0000;
+    ex.poll(now);
+    assert.ok(ex.iface_set_mac(0, 0x0200, 0x0000000a) >= 0);
+    assert.ok(ex.iface_set_ipv4(0, parseIpv4(SELF.ip), 24, 0) >= 0);
+    assert.equal(ex.iface_set_vlan(0, 100), 0);
+    assert.equal(ex.iface_set_qinq(0, 200, 0x88a8), 0);
+    assert.ok(ex.iface_up(0) >= 0);
+    assert.ok(ex.service_udp_echo(ECHO_PORT) >= 0);
+    assert.ok(ex.service_tcp(1, TCP_ECHO_PORT) >= 0);
+    const frames = qinqMix(ex.frame_max());
+    const rxPtr = ex.rx_buffer(0);
+    const memoryBytes = ex.memory.buffer.byteLength;
+    const first = ex.heap_top();
+    const second = ex.heap_top();
+    const step = second - first;
+    const memory = new Uint8Array(ex.memory.buffer);
+    for (let i = 0; i < FRAMES / 5; i++) {
+      const frame = frames[i % frames.length];
+      const len = Math.min(frame.length, ex.frame_max());
+      memory.set(frame.subarray(0, len), rxPtr);
+      ex.rx(0, frame.length > len ? len + 1 : len);
+      if (i % 64 === 0) ex.poll((now = (now + 7) >>> 0));
+    }
+    assert.equal(ex.memory.buffer.byteLength, memoryBytes, 'memory grew');
+    assert.equal(ex.heap_top() - second, step, 'something allocated on the heap');
+    const seen = counters(ex);
+    for (const name of ['eth_rx_qinq_outer_unknown', 'eth_rx_qinq_inner_unknown', 'eth_rx_qinq_triple', 'eth_rx_runt', 'eth_rx_giant', 'arp_tx_reply', 'icmp_tx_echo_reply', 'udp_tx', 'tcp_tx_rst', 'ipv4_reasm_datagrams']) {
+      assert.ok(seen[name] > 0, `path not exercised: ${name} = ${seen[name]}`);
+    }
+    assert.ok(transmitted() > 0 && doubleTagged === transmitted(), `${doubleTagged} of ${transmitted()} sent double-tagged`);
   });
 }
 

@@ -107,7 +107,7 @@ describe("enc28j60 init (errata #2 wait, §5 sequence)", () => {
     expect<i32>(mock_reg(2, 0x00)).toBe(0x0d); // MACON1 TXPAUS|RXPAUS|MARXEN
     expect<i32>(mock_reg(2, 0x02)).toBe(0x32); // MACON3 half duplex
     expect<i32>(mock_reg(2, 0x03)).toBe(0x40); // MACON4 DEFER
-    expect<i32>(reg16(2, 0x0a)).toBe(1522);   // MAMXFL (802.1Q-tagged full frame + FCS)
+    expect<i32>(reg16(2, 0x0a)).toBe(1526);   // MAMXFL (double-tagged full frame + FCS)
     expect<i32>(mock_reg(2, 0x04)).toBe(0x12); // MABBIPG
     expect<i32>(mock_reg(2, 0x06)).toBe(0x12);
     expect<i32>(mock_reg(2, 0x07)).toBe(0x0c);
@@ -345,7 +345,7 @@ describe("enc28j60 transmit (§4, errata #12/#13)", () => {
   it("refuses bad lengths and a down link", () => {
     bring_up(0);
     expect<i32>(enc_tx(FRAME, 0)).toBe(ENC_TX_BAD_LENGTH);
-    expect<i32>(enc_tx(FRAME, 1519)).toBe(ENC_TX_BAD_LENGTH);
+    expect<i32>(enc_tx(FRAME, 1523)).toBe(ENC_TX_BAD_LENGTH); // a double-tagged 1522-byte frame is the largest
     mock_set_phy(0x11, 0);
     expect<i32>(enc_poll_link()).toBe(0);
     expect<i32>(enc_tx(FRAME, 60)).toBe(ENC_TX_LINK_DOWN);

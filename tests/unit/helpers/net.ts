@@ -8,7 +8,7 @@ import { pool_available, pool_reset } from "../../../assembly/lib/pool";
 import { arp_reset } from "../../../assembly/net/arp";
 import { clock_set } from "../../../assembly/net/clock";
 import { icmp_reset } from "../../../assembly/net/icmp";
-import { iface_set_addr, iface_set_mac_bytes, iface_set_up, iface_set_vlan_id } from "../../../assembly/net/iface";
+import { iface_set_addr, iface_set_mac_bytes, iface_set_qinq_tag, iface_set_up, iface_set_vlan_id, QINQ_OFF } from "../../../assembly/net/iface";
 import { ipv4_reset } from "../../../assembly/net/ipv4";
 import { capture, tx_count } from "./hal";
 import { ip4 } from "./bytes";
@@ -35,6 +35,7 @@ export function net_reset(now: u32): void {
   iface_set_addr(0, OUR_ADDR, 24, GATEWAY_ADDR);
   iface_set_up(0, true);
   iface_set_vlan_id(0, 0);
+  iface_set_qinq_tag(0, QINQ_OFF, 0);
   memory.fill(captured, 0xa5, <usize>CAPTURE_BYTES);
   capture(captured, CAPTURE_BYTES);
   mark();

@@ -1,9 +1,12 @@
 import { ETH_FRAME_MAX_BYTES, ETH_QINQ_FRAME_MAX_BYTES, ETH_TAGGED_FRAME_MAX_BYTES } from "../../../assembly/config";
 import { Counter } from "../../../assembly/lib/counters";
 import { rx_ethernet } from "../../../assembly/net/ethernet";
-import { iface_set_up, iface_set_vlan_id } from "../../../assembly/net/iface";
-import { clone, prefilled } from "../helpers/bytes";
-import { captured, delta, net_reset, sent } from "../helpers/net";
+import { iface_set_qinq_tag, iface_set_up, iface_set_vlan_id, QINQ_ANY } from "../../../assembly/net/iface";
+import { checksum } from "../../../assembly/lib/checksum";
+import { icmp_emit, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST } from "../../../assembly/wire/icmp";
+import { ipv4_emit, IP_PROTO_ICMP } from "../../../assembly/wire/ipv4";
+import { clone, first_difference, prefilled } from "../helpers/bytes";
+import { captured, delta, net_reset, OUR_ADDR, PEER_ADDR, sent } from "../helpers/net";
 import { tx_len } from "../helpers/hal";
 
 // Broadcast ARP request from 52:54:00:12:34:56 (192.0.2.10) for 192.0.2.2. 42 bytes.
@@ -212,3 +215,212 @@ describe("QinQ sizes", () => {
   });
 });
 
+// S-tag VID 200 (0x88A8), C-tag VID 100, the broadcast ARP request. 50 bytes.
+const QINQ_200_100 = memory.data<u8>([
+  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56,
+  0x88, 0xa8, 0x00, 0xc8, 0x81, 0x00, 0x00, 0x64, 0x08, 0x06,
+  0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
+  0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0x00, 0x02, 0x0a,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x02,
+]);
+
+/** QINQ_200_100 with the outer TPID, outer VID and inner VID replaced. */
+function qinq(outer_tpid: u32, outer_vid: u32, inner_vid: u32): usize {
+  const buf = clone(QINQ_200_100, 50);
+  store<u16>(buf + 12, bswap<u16>(<u16>outer_tpid));
+  store<u16>(buf + 14, bswap<u16>(<u16>outer_vid));
+  store<u16>(buf + 18, bswap<u16>(<u16>inner_vid));
+  return buf;
+}
+
+/** Tag index of the captured frame: TPID and VID. */
+function sent_tpid(index: i32): u32 { return bswap<u16>(load<u16>(captured + 12 + <usize>(index * 4))); }
+function sent_vid(index: i32): u32 { return bswap<u16>(load<u16>(captured + 14 + <usize>(index * 4))); }
+
+describe("QinQ matched: S-VID 200 (sent as 0x88A8), C-VID 100", () => {
+  beforeEach(() => {
+    net_reset(1000);
+    iface_set_vlan_id(0, 100);
+    iface_set_qinq_tag(0, 200, 0x88a8);
+  });
+
+  it("takes S-tag 200 + C-tag 100 and answers double-tagged, 68 bytes (60 padded, then 8)", () => {
+    rx_ethernet(0, QINQ_200_100, 50);
+    expect<u32>(delta(Counter.arp_tx_reply)).toBe(1);
+    expect<i32>(sent()).toBe(1);
+    expect<i32>(tx_len()).toBe(68);
+    expect<u32>(sent_tpid(0)).toBe(0x88a8);
+    expect<u32>(sent_vid(0)).toBe(200);
+    expect<u32>(sent_tpid(1)).toBe(0x8100);
+    expect<u32>(sent_vid(1)).toBe(100);
+    expect<u32>(sent_tpid(2)).toBe(0x0806);
+    expect<u8>(load<u8>(captured + 0)).toBe(0x52); // addresses moved intact in front of the tags
+    expect<u8>(load<u8>(captured + 5)).toBe(0x56);
+    expect<u8>(load<u8>(captured + 6)).toBe(0x02);
+    expect<u8>(load<u8>(captured + 11)).toBe(0x01);
+    expect<u8>(load<u8>(captured + 22 + 7)).toBe(0x02); // ARP op: reply
+  });
+
+  it("takes a pre-802.1ad outer tag (0x8100) with VID 200 as well", () => {
+    rx_ethernet(0, qinq(0x8100, 200, 100), 50);
+    expect<u32>(delta(Counter.arp_tx_reply)).toBe(1);
+    expect<u32>(sent_tpid(0)).toBe(0x88a8); // we send what we were configured with
+  });
+
+  it("sends the outer tag with TPID 0x8100 when so configured", () => {
+    iface_set_qinq_tag(0, 200, 0x8100);
+    rx_ethernet(0, QINQ_200_100, 50);
+    expect<i32>(tx_len()).toBe(68);
+    expect<u32>(sent_tpid(0)).toBe(0x8100);
+    expect<u32>(sent_vid(0)).toBe(200);
+    expect<u32>(sent_tpid(1)).toBe(0x8100);
+    expect<u32>(sent_vid(1)).toBe(100);
+  });
+
+  it("drops another S-VID, and a frame without the outer tag, as outer unknown", () => {
+    rx_ethernet(0, qinq(0x88a8, 201, 100), 50);
+    rx_ethernet(0, qinq(0x88a8, 0, 100), 50);
+    rx_ethernet(0, VLAN_100, 46);
+    expect<u32>(delta(Counter.eth_rx_qinq_outer_unknown)).toBe(3);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+    expect<i32>(sent()).toBe(0);
+  });
+
+  it("drops another C-VID, or an S-tag where the C-tag belongs, as inner unknown", () => {
+    rx_ethernet(0, qinq(0x88a8, 200, 101), 50);
+    rx_ethernet(0, qinq(0x88a8, 200, 0), 50);
+    const s_in_s = qinq(0x88a8, 200, 100);
+    store<u8>(s_in_s + 16, 0x88); store<u8>(s_in_s + 17, 0xa8);
+    rx_ethernet(0, s_in_s, 50);
+    expect<u32>(delta(Counter.eth_rx_qinq_inner_unknown)).toBe(3);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+  });
+
+  it("drops untagged frames", () => {
+    rx_ethernet(0, ARP_FRAME, 42);
+    expect<u32>(delta(Counter.eth_rx_vlan_untagged)).toBe(1);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+  });
+
+  it("refuses a third tag", () => {
+    const triple = prefilled(60);
+    memory.copy(triple, QINQ_200_100, 20);
+    store<u16>(triple + 20, bswap<u16>(0x8100));
+    store<u16>(triple + 22, bswap<u16>(100));
+    memory.copy(triple + 24, QINQ_200_100 + 20, 30);
+    rx_ethernet(0, triple, 54);
+    expect<u32>(delta(Counter.eth_rx_qinq_triple)).toBe(1);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+  });
+
+  it("counts a double-tagged frame cut inside the C-tag or the type after it as a runt", () => {
+    for (let len = 18; len < 22; len++) rx_ethernet(0, QINQ_200_100, len);
+    expect<u32>(delta(Counter.eth_rx_runt)).toBe(4);
+    rx_ethernet(0, QINQ_200_100, 22); // header only: ARP finds it short
+    expect<u32>(delta(Counter.arp_rx_bad)).toBe(1);
+  });
+
+  it("takes a full-size 1522-byte double-tagged frame; 1523 bytes is a giant", () => {
+    const big = prefilled(1600);
+    memory.copy(big, QINQ_200_100, 50);
+    rx_ethernet(0, big, ETH_QINQ_FRAME_MAX_BYTES);
+    expect<u32>(delta(Counter.arp_rx)).toBe(1);
+    rx_ethernet(0, big, ETH_QINQ_FRAME_MAX_BYTES + 1);
+    expect<u32>(delta(Counter.eth_rx_giant)).toBe(1);
+  });
+
+  it("answers a 1500-byte echo request with a 1522-byte double-tagged frame", () => {
+    rx_ethernet(0, QINQ_200_100, 50); // the peer's MAC is learnt from its request
+    const frame = prefilled(1600);
+    memory.copy(frame, QINQ_200_100 + 6, 6); // to us: 02:00:00:00:00:01
+    store<u16>(frame, bswap<u16>(0x0200)); store<u32>(frame + 2, bswap<u32>(1));
+    memory.copy(frame + 6, QINQ_200_100 + 6, 16);
+    store<u16>(frame + 20, bswap<u16>(0x0800));
+    const ip = frame + 22;
+    const icmp = ip + 20;
+    for (let i = 8; i < 1480; i++) store<u8>(icmp + <usize>i, <u8>(i * 7));
+    icmp_emit(icmp, 1480, ICMP_ECHO_REQUEST, 0, 0x00010002);
+    ipv4_emit(ip, 1500, 77, false, 64, IP_PROTO_ICMP, PEER_ADDR, OUR_ADDR);
+    rx_ethernet(0, frame, 1522);
+    expect<u32>(delta(Counter.icmp_tx_echo_reply)).toBe(1);
+    expect<i32>(tx_len()).toBe(1522);
+    expect<u32>(sent_tpid(0)).toBe(0x88a8);
+    expect<u32>(sent_vid(0)).toBe(200);
+    expect<u32>(sent_vid(1)).toBe(100);
+    expect<u32>(sent_tpid(2)).toBe(0x0800);
+    expect<u8>(load<u8>(captured + 42)).toBe(<u8>ICMP_ECHO_REPLY);
+    expect<u32>(checksum(captured + 42, 1480)).toBe(0);
+    expect<i32>(first_difference(captured + 50, icmp + 8, 1472)).toBe(-1);
+  });
+});
+
+describe("QinQ skipped: any outer tag, C-VID 100", () => {
+  beforeEach(() => {
+    net_reset(1000);
+    iface_set_vlan_id(0, 100);
+    iface_set_qinq_tag(0, QINQ_ANY, 0);
+  });
+
+  it("takes any S-VID, or none, when the C-tag is 100, and answers with the C-tag only", () => {
+    rx_ethernet(0, qinq(0x88a8, 7, 100), 50);
+    expect<u32>(delta(Counter.arp_tx_reply)).toBe(1);
+    expect<i32>(tx_len()).toBe(64);
+    expect<u32>(sent_tpid(0)).toBe(0x8100);
+    expect<u32>(sent_vid(0)).toBe(100);
+    expect<u32>(sent_tpid(1)).toBe(0x0806);
+    rx_ethernet(0, qinq(0x8100, 4094, 100), 50);
+    rx_ethernet(0, VLAN_100, 46);
+    expect<u32>(delta(Counter.arp_tx_reply)).toBe(3);
+  });
+
+  it("drops another C-VID, or an S-tag alone, as inner unknown; untagged as untagged", () => {
+    rx_ethernet(0, qinq(0x88a8, 7, 101), 50);
+    const other = clone(VLAN_100, 46);
+    store<u8>(other + 15, 101);
+    rx_ethernet(0, other, 46);
+    const s_only = clone(VLAN_100, 46);
+    store<u8>(s_only + 12, 0x88); store<u8>(s_only + 13, 0xa8);
+    rx_ethernet(0, s_only, 46);
+    expect<u32>(delta(Counter.eth_rx_qinq_inner_unknown)).toBe(3);
+    rx_ethernet(0, ARP_FRAME, 42);
+    expect<u32>(delta(Counter.eth_rx_vlan_untagged)).toBe(1);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+  });
+
+  it("refuses a third tag and counts giants by the tags present", () => {
+    const big = prefilled(1600);
+    memory.copy(big, VLAN_100, 46);
+    rx_ethernet(0, big, ETH_TAGGED_FRAME_MAX_BYTES + 1);
+    expect<u32>(delta(Counter.eth_rx_giant)).toBe(1);
+    memory.copy(big, QINQ_200_100, 20);
+    store<u16>(big + 20, bswap<u16>(0x88a8));
+    rx_ethernet(0, big, 60);
+    expect<u32>(delta(Counter.eth_rx_qinq_triple)).toBe(1);
+  });
+});
+
+describe("double tags on interfaces without QinQ", () => {
+  beforeEach(() => {
+    net_reset(1000);
+  });
+
+  it("counts them as eth_rx_qinq, untagged or bound, and an S-tag alone too", () => {
+    rx_ethernet(0, QINQ_200_100, 50);
+    iface_set_vlan_id(0, 100);
+    rx_ethernet(0, QINQ_200_100, 50);
+    const s_only = clone(VLAN_100, 46);
+    store<u8>(s_only + 12, 0x88); store<u8>(s_only + 13, 0xa8);
+    rx_ethernet(0, s_only, 46);
+    expect<u32>(delta(Counter.eth_rx_qinq)).toBe(3);
+    expect<u32>(delta(Counter.arp_rx)).toBe(0);
+  });
+
+  it("refuses three tags with their own counter", () => {
+    const triple = prefilled(60);
+    memory.copy(triple, QINQ_200_100, 20);
+    store<u16>(triple + 20, bswap<u16>(0x8100));
+    rx_ethernet(0, triple, 60);
+    expect<u32>(delta(Counter.eth_rx_qinq_triple)).toBe(1);
+    expect<u32>(delta(Counter.eth_rx_qinq)).toBe(0);
+  });
+});
