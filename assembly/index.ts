@@ -4,7 +4,7 @@ import { ARP_CACHE_COUNT, ETH_MTU, FEATURE_FORWARDING, FEATURE_HTTP, FRAME_BUFFE
 import { enc_revision, ENC_FLAG_FULL_DUPLEX, ENC_FLAG_INT } from "./drivers/enc28j60";
 import { counter_names_bytes as names_bytes, counter_names_ptr, counters_count, counters_ptr } from "./lib/counters";
 import { pool_reset } from "./lib/pool";
-import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_mask, IPV4_BROADCAST } from "./wire/ipv4";
+import { ipv4_is_multicast, ipv4_is_unicast, ipv4_mask, IPV4_BROADCAST } from "./wire/ipv4";
 import { ETHERTYPE_QINQ, ETHERTYPE_VLAN } from "./wire/ethernet";
 import { arp_announce, arp_flush_iface, arp_poll, arp_reset, arp_row as arp_cache_row, arp_row_addr as cache_row_addr, arp_row_iface as cache_row_iface, arp_row_mac } from "./net/arp";
 import { arp_probe_forget, arp_probe_poll, arp_probe_reset, arp_probe_start, arp_probe_state, ADDR_NONE, ADDR_READY } from "./net/arp_probe";
@@ -102,17 +102,12 @@ export function iface_set_mac(iface: i32, hi16: u32, lo32: u32): i32 {
   return 0;
 }
 
-function unusable_unicast(addr: u32): bool {
-  return ipv4_is_this_network(addr) || ipv4_is_loopback(addr) || ipv4_is_multicast(addr) ||
-    ipv4_is_reserved(addr) || addr == IPV4_BROADCAST;
-}
-
 function invalid_ipv4(iface: i32, addr: u32, prefix: i32, gateway: u32): bool {
-  if (!iface_valid(iface) || prefix < 0 || prefix > 32 || unusable_unicast(addr)) return true;
+  if (!iface_valid(iface) || prefix < 0 || prefix > 32 || !ipv4_is_unicast(addr)) return true;
   const mask = ipv4_mask(prefix);
   // The subnet's own network and broadcast addresses are not host addresses (except /31, /32).
   if (prefix < 31 && ((addr & ~mask) == 0 || (addr | mask) == IPV4_BROADCAST)) return true;
-  return gateway != 0 && (unusable_unicast(gateway) || gateway == addr || (gateway & mask) != (addr & mask));
+  return gateway != 0 && (!ipv4_is_unicast(gateway) || gateway == addr || (gateway & mask) != (addr & mask));
 }
 
 /** Address with prefix length and optional gateway (0 = none); the gateway must be on-link. */
@@ -470,7 +465,7 @@ export function probe_release(slot: i32): i32 { return probe_slot_release(slot);
 
 /** Servers the resolver asks (0 = none); secondary alone is taken as the primary. */
 export function dns_set_servers(primary: u32, secondary: u32): i32 {
-  if ((primary != 0 && unusable_unicast(primary)) || (secondary != 0 && unusable_unicast(secondary))) return EINVAL;
+  if ((primary != 0 && !ipv4_is_unicast(primary)) || (secondary != 0 && !ipv4_is_unicast(secondary))) return EINVAL;
   set_dns_servers(primary, secondary);
   return 0;
 }

@@ -15,7 +15,6 @@ import {
   DHCP_RETRY_FIRST_MS, DHCP_RETRY_MAX_MS,
 } from "../config";
 import { hal_random } from "../hal";
-import { dns_set_servers } from "./dns";
 import { equal } from "../lib/bytes";
 import { Counter, count } from "../lib/counters";
 import { time_reached, time_until } from "../lib/time";
@@ -30,7 +29,8 @@ import {
   DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, DHCP_CLIENT_PORT, DHCP_SERVER_PORT,
   OPT_DNS, OPT_LEASE_TIME, OPT_REBINDING_TIME, OPT_RENEWAL_TIME, OPT_ROUTER, OPT_SERVER_ID, OPT_SUBNET_MASK,
 } from "../wire/dhcp";
-import { ipv4_is_loopback, ipv4_is_multicast, ipv4_is_reserved, ipv4_is_this_network, ipv4_mask, IPV4_BROADCAST } from "../wire/ipv4";
+import { ipv4_is_unicast, ipv4_mask, IPV4_BROADCAST } from "../wire/ipv4";
+import { dns_set_servers } from "./dns";
 
 @inline export const DHCP_STOPPED: u8 = 0;
 @inline export const DHCP_SELECTING: u8 = 1;
@@ -238,12 +238,8 @@ function bound(): void {
   state = DHCP_BOUND;
   count(Counter.dhcp_leases);
   // The lease's name servers (option 6) become the resolver's, when it names a usable one.
-  if (usable_server(unchecked(dns[0]))) dns_set_servers(unchecked(dns[0]), usable_server(unchecked(dns[1])) ? unchecked(dns[1]) : 0);
+  if (ipv4_is_unicast(unchecked(dns[0]))) dns_set_servers(unchecked(dns[0]), ipv4_is_unicast(unchecked(dns[1])) ? unchecked(dns[1]) : 0);
   clock_wake_at(t1_at);
-}
-
-function usable_server(addr: u32): bool {
-  return !(ipv4_is_this_network(addr) || ipv4_is_loopback(addr) || ipv4_is_multicast(addr) || ipv4_is_reserved(addr) || addr == IPV4_BROADCAST);
 }
 
 /** The address is in use elsewhere (RFC 2131 3.1.5): DECLINE it, wait, start over. */
@@ -266,11 +262,6 @@ function expire(): void {
   start_over();
 }
 
-function usable(addr: u32): bool {
-  return !(ipv4_is_this_network(addr) || ipv4_is_loopback(addr) || ipv4_is_multicast(addr) ||
-    ipv4_is_reserved(addr) || addr == IPV4_BROADCAST);
-}
-
 function receive(len: i32): void {
   count(Counter.dhcp_rx);
   const reason = dhcp_check(message, len);
@@ -285,7 +276,7 @@ function receive(len: i32): void {
     count(Counter.dhcp_rx_offer);
     if (state != DHCP_SELECTING) { count(Counter.dhcp_rx_unexpected); return; }
     const yiaddr = dhcp_yiaddr(message);
-    if (!usable(yiaddr) || server_id == 0) { count(Counter.dhcp_rx_bad_offer); return; }
+    if (!ipv4_is_unicast(yiaddr) || server_id == 0) { count(Counter.dhcp_rx_bad_offer); return; }
     // The first acceptable offer is taken (RFC 2131 4.4.1 lets the client choose).
     offered = yiaddr;
     server = server_id;
@@ -321,7 +312,7 @@ function acknowledged(len: i32, server_id: u32): void {
   const yiaddr = dhcp_yiaddr(message);
   const lease = dhcp_seconds_option(message, len, OPT_LEASE_TIME, 0);
   if (lease == 0) { count(Counter.dhcp_rx_bad_lease); return; }
-  if (!usable(yiaddr)) { count(Counter.dhcp_rx_bad_offer); return; }
+  if (!ipv4_is_unicast(yiaddr)) { count(Counter.dhcp_rx_bad_offer); return; }
   const mask = dhcp_addr_option(message, len, OPT_SUBNET_MASK, 0);
   // Without a mask, the address's class decides (RFC 2131 leaves it to the client).
   let p = mask != 0 ? mask_prefix(mask) : yiaddr >>> 31 == 0 ? 8 : yiaddr >>> 30 == 2 ? 16 : 24;

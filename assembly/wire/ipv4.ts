@@ -97,6 +97,12 @@ export function ipv4_emit_router_alert(ptr: usize): void {
   put16(ptr + CHECKSUM, checksum(ptr, IPV4_HEADER_BYTES + IPV4_ROUTER_ALERT_BYTES));
 }
 
+/** An address that can name one host: not 0/8, loopback, multicast, reserved or the broadcast. */
+export function ipv4_is_unicast(addr: u32): bool {
+  return !(ipv4_is_this_network(addr) || ipv4_is_loopback(addr) || ipv4_is_multicast(addr) ||
+    ipv4_is_reserved(addr) || addr == IPV4_BROADCAST);
+}
+
 /** 224.0.0.0/4 */
 @inline export function ipv4_is_multicast(addr: u32): bool { return (addr >>> 28) == 0xe; }
 /** 240.0.0.0/4 except the limited broadcast address. */
