@@ -3,62 +3,24 @@
 // address dnsmasq offers first) ending in a DECLINE and another address.
 //
 // The TAP is created (persistent) before netstack starts, so dnsmasq can bind to it; netstack
-// then opens the existing device. dnsmasq runs in the suite's namespace only, with its lease
-// file, PID file and log in a temporary directory, and is stopped by PID.
+// then opens the existing device (dnsmasq-fixture.ts).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { addServerTap, type Dnsmasq, dnsmasqMissing, startDnsmasq } from './dnsmasq-fixture.ts';
 import { Netns, type Netstack, linuxSkip, pingReceived } from './netns-fixture.ts';
 
-const dnsmasqMissing = spawnSync('dnsmasq', ['--version']).error ? 'dnsmasq not installed (apt-get install dnsmasq-base)' : false;
 const skip = linuxSkip() || dnsmasqMissing;
 if (dnsmasqMissing && !linuxSkip()) console.log(`# skipping: ${dnsmasqMissing}`);
 const TAP = 'nsdhcp0';
 const SERVER = '192.0.2.1';
 
-interface Server {
-  dir: string;
-  process: ChildProcess;
-  log(): string;
-  leases(): string;
-}
-
-/** A namespace with the TAP already up at 192.0.2.1/24, and dnsmasq serving DHCP on it. */
-async function serve(netns: Netns, extra: string[]): Promise<Server> {
-  for (const args of [
-    ['tuntap', 'add', 'dev', TAP, 'mode', 'tap'],
-    ['addr', 'add', `${SERVER}/24`, 'dev', TAP],
-    ['link', 'set', 'dev', TAP, 'up'],
-  ]) {
-    const result = netns.run('ip', args);
-    assert.equal(result.status, 0, `ip ${args.join(' ')}: ${result.stderr}`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'netstack-dhcp-'));
-  const child = spawn('ip', ['netns', 'exec', netns.name, 'dnsmasq',
-    '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--port=0',
-    `--interface=${TAP}`, '--bind-interfaces', '--log-dhcp', `--log-facility=${join(dir, 'log')}`,
-    `--pid-file=${join(dir, 'pid')}`, `--dhcp-leasefile=${join(dir, 'leases')}`,
+/** The TAP already up at 192.0.2.1/24 in the namespace, and dnsmasq serving DHCP on it. */
+async function serve(netns: Netns, extra: string[]): Promise<Dnsmasq> {
+  addServerTap(netns, TAP, `${SERVER}/24`);
+  return startDnsmasq(netns, [
+    '--port=0', `--interface=${TAP}`, '--bind-interfaces', '--log-dhcp',
     `--dhcp-option=option:router,${SERVER}`, `--dhcp-option=option:dns-server,${SERVER}`, ...extra,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  // Ready once it wrote its PID file (bounded).
-  for (let waited = 0; !existsSync(join(dir, 'pid')); waited += 50) {
-    if (waited > 5_000 || child.exitCode !== null) throw new Error(`dnsmasq did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const read = (file: string) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '');
-  return { dir, process: child, log: () => read('log'), leases: () => read('leases') };
-}
-
-function stopServer(server: Server | undefined): void {
-  if (!server) return;
-  // `ip netns exec` runs dnsmasq in its own process: the PID we hold is dnsmasq's.
-  if (server.process.exitCode === null && server.process.pid) server.process.kill('SIGTERM');
-  rmSync(server.dir, { recursive: true, force: true });
+  ]);
 }
 
 async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
@@ -72,11 +34,11 @@ const LEASE = /^netstack: dhcp lease (192\.0\.2\.\d+)\/24 router (\S+) dns (\S+)
 describe('netstack up --dhcp against dnsmasq', { skip }, () => {
   let netns: Netns | undefined;
   let netstack: Netstack | undefined;
-  let server: Server | undefined;
+  let server: Dnsmasq | undefined;
 
   after(async () => {
     await netstack?.stop().catch(() => {});
-    stopServer(server);
+    server?.stop();
     netns?.destroy();
   });
 
@@ -101,7 +63,7 @@ describe('netstack up --dhcp against dnsmasq', { skip }, () => {
     assert.equal(pingReceived(netns.run('ping', ['-n', '-c', '1', '-W', '2', addr]).stdout), 1);
     await netstack.stop();
     netstack = undefined;
-    stopServer(server);
+    server.stop();
     server = undefined;
     netns.destroy();
     netns = undefined;

@@ -7,11 +7,10 @@
 // The TAP is made persistent and addressed before the stack opens it, so dnsmasq is already
 // listening on 192.0.2.1:53 when `netstack up --resolve` sends its first query.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { addServerTap, type Dnsmasq, startDnsmasq } from './dnsmasq-fixture.ts';
 import { Netns, type Netstack, linuxSkip } from './netns-fixture.ts';
 
 const skip = linuxSkip();
@@ -56,41 +55,22 @@ function queriesIn(pcap: Buffer): { port: number; id: number; name: string }[] {
 describe('DNS resolver against dnsmasq', { skip }, () => {
   let netns: Netns;
   let netstack: Netstack;
-  let dnsmasq: ChildProcess | null = null;
-  let dnsmasqErr = '';
-  let dir: string;
-  const log = () => {
-    try {
-      return readFileSync(join(dir, 'dnsmasq.log'), 'utf8');
-    } catch {
-      return '';
-    }
-  };
+  let dnsmasq: Dnsmasq | undefined;
+  const log = () => dnsmasq?.log() ?? '';
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'netstack-dns-'));
     netns = new Netns('dns');
-    for (const args of [
-      ['tuntap', 'add', 'dev', TAP, 'mode', 'tap'],
-      ['addr', 'add', `${SERVER}/24`, 'dev', TAP],
-      ['link', 'set', 'dev', TAP, 'up'],
-    ]) {
-      const result = netns.run('ip', args);
-      assert.equal(result.status, 0, `ip ${args.join(' ')}: ${result.stderr}`);
-    }
+    addServerTap(netns, TAP, `${SERVER}/24`);
     // --local=/test/: names under test. that dnsmasq does not know get NXDOMAIN (without it, and
     // with --no-resolv, dnsmasq has nowhere to forward them and answers REFUSED).
-    dnsmasq = spawn('ip', [
-      'netns', 'exec', netns.name, 'dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null', '--user=root',
-      '--no-resolv', '--no-hosts', '--no-poll', '--port=53', `--listen-address=${SERVER}`, '--bind-interfaces',
+    dnsmasq = await startDnsmasq(netns, [
+      '--user=root', '--no-poll', '--port=53', `--listen-address=${SERVER}`, '--bind-interfaces',
       '--local=/test/', '--address=/ok.test/192.0.2.77', '--host-record=host.test,192.0.2.78',
       '--cname=alias.test,host.test', `--local-ttl=${LOCAL_TTL_S}`, '--log-queries=extra',
-      `--log-facility=${join(dir, 'dnsmasq.log')}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    dnsmasq.stderr!.on('data', (chunk) => (dnsmasqErr += chunk));
-    await waitFor(() => netns.run('ss', ['-lun']).stdout + dnsmasqErr, new RegExp(`${SERVER.replaceAll('.', '\\.')}:53\\b`), 'dnsmasq listening');
+    ]);
+    await waitFor(() => netns.run('ss', ['-lun']).stdout, new RegExp(`${SERVER.replaceAll('.', '\\.')}:53\\b`), 'dnsmasq listening');
     netstack = await netns.startNetstack([
-      '--tap', TAP, '--ip', `${STACK_IP}/24`, '--dns', SERVER, '--pcap', join(dir, 'stack.pcap'),
+      '--tap', TAP, '--ip', `${STACK_IP}/24`, '--dns', SERVER, '--pcap', join(dnsmasq.dir, 'stack.pcap'),
       '--resolve', 'ok.test', '--resolve', 'OK.test', '--resolve', 'alias.test', '--resolve', 'nope.test',
       '--resolve', 'elsewhere.example',
     ]);
@@ -99,9 +79,8 @@ describe('DNS resolver against dnsmasq', { skip }, () => {
 
   after(async () => {
     await netstack?.stop().catch(() => {});
-    if (dnsmasq?.exitCode === null) dnsmasq.kill('SIGKILL');
+    dnsmasq?.stop();
     netns?.destroy();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('a name resolves to the address dnsmasq has for it', () => {
@@ -130,7 +109,7 @@ describe('DNS resolver against dnsmasq', { skip }, () => {
 
   test('each query left from its own port with its own ID; the counters agree', async () => {
     assert.equal(await netstack.stop(), 0);
-    const queries = queriesIn(readFileSync(join(dir, 'stack.pcap')));
+    const queries = queriesIn(readFileSync(join(dnsmasq!.dir, 'stack.pcap')));
     assert.deepEqual(queries.map((q) => q.name), ['ok.test', 'alias.test', 'nope.test', 'elsewhere.example']);
     assert.equal(new Set(queries.map((q) => q.port)).size, 4, JSON.stringify(queries));
     assert.equal(new Set(queries.map((q) => q.id)).size, 4, JSON.stringify(queries));

@@ -3,26 +3,20 @@
 // up to a full-size 1522-byte frame; another outer or inner VID, or a missing outer tag, goes
 // unanswered and is counted. A second stack with `--qinq any` takes any outer tag and answers
 // with the C-tag alone. The kernel has no 8021q support here, so the Linux side is an AF_PACKET
-// socket on the TAP (helpers/qinq_ping.py) that builds the tags itself.
+// socket on the TAP (tagged-ping.ts) that builds the tags itself.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Netns, type Netstack, linuxSkip } from './netns-fixture.ts';
+import { C_TAG, S_TAG, taggedPing, type TaggedPingResult } from './tagged-ping.ts';
 
 const skip = linuxSkip();
 const TAP = 'nsqinq0';
 const STACK_IP = '192.0.2.2';
-const S_TAG = 0x88a8;
-const C_TAG = 0x8100;
 
-interface PingResult { replies: number; stacks: number[][][]; lengths: number[] }
-
-function qinqPing(netns: Netns, netstack: Netstack, outer: [number, number] | null, innerVid: number, count: number, size?: number): PingResult {
-  const [tpid, vid] = outer ?? [0, 0];
-  const args = ['tests/linux/helpers/qinq_ping.py', TAP, netstack.mac, tpid.toString(16), String(vid), String(innerVid), String(count)];
-  if (size !== undefined) args.push(String(size));
-  const result = netns.run('python3', args, { timeoutMs: 20_000 });
-  assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(result.stdout);
+/** Echo requests tagged `outer` (or with no outer tag: null), then a C-tag with innerVid. */
+function qinqPing(netns: Netns, netstack: Netstack, outer: [number, number] | null, innerVid: number, count: number, size?: number): TaggedPingResult {
+  const inner: [number, number] = [C_TAG, innerVid];
+  return taggedPing(netns, TAP, netstack, outer ? [outer, inner] : [inner], count, size);
 }
 
 describe('QinQ matched: --vlan 100 --qinq 200 through a TAP', { skip }, () => {

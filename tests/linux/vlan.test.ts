@@ -1,11 +1,12 @@
 // 802.1Q against the kernel's TAP: the stack bound to VLAN 100 answers echo requests tagged 100
 // (its ARP requests and replies are tagged 100 too), and untagged or other-VLAN requests go
 // unanswered and are counted. This kernel has no 8021q support (no `ip link add ... type vlan`),
-// so the Linux side is an AF_PACKET socket on the TAP (helpers/vlan_ping.py) that tags frames
+// so the Linux side is an AF_PACKET socket on the TAP (tagged-ping.ts) that tags frames
 // itself and reads the tags of the stack's frames from PACKET_AUXDATA.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Netns, type Netstack, linuxSkip } from './netns-fixture.ts';
+import { C_TAG, taggedPing } from './tagged-ping.ts';
 
 const skip = linuxSkip();
 const TAP = 'nsvlan0';
@@ -15,11 +16,8 @@ describe('802.1Q VLAN through a TAP', { skip }, () => {
   let netns: Netns;
   let netstack: Netstack;
 
-  const vlanPing = (vid: number, count: number): { replies: number; vids: (number | null)[] } => {
-    const result = netns.run('python3', ['tests/linux/helpers/vlan_ping.py', TAP, netstack.mac, String(vid), String(count)], { timeoutMs: 20_000 });
-    assert.equal(result.status, 0, result.stderr);
-    return JSON.parse(result.stdout);
-  };
+  /** Echo requests tagged with vid (0 = untagged). */
+  const vlanPing = (vid: number, count: number) => taggedPing(netns, TAP, netstack, vid ? [[C_TAG, vid]] : [], count);
 
   before(async () => {
     netns = new Netns('vlan');
@@ -33,7 +31,7 @@ describe('802.1Q VLAN through a TAP', { skip }, () => {
   test('echo requests tagged 100: every one answered, and every frame of the stack is tagged 100', () => {
     const result = vlanPing(100, 10);
     assert.equal(result.replies, 10, JSON.stringify(result));
-    assert.deepEqual(result.vids, [100]);
+    assert.deepEqual(result.stacks, [[[C_TAG, 100]]]);
   });
 
   test('untagged and VLAN 200 echo requests go unanswered', () => {

@@ -73,10 +73,8 @@ class Server {
 
   constructor(wire: Wire, clock: VirtualClock, private readonly offers: string[], private readonly leaseS: number) {
     this.raw = new RawHost(wire, clock, SERVER);
-    const hear = this.raw.endpoint.onFrame!;
-    this.raw.endpoint.onFrame = (bytes) => {
-      hear(bytes);
-      const message = dhcpOf(this.raw.heard[this.raw.heard.length - 1].frame);
+    this.raw.onHeard = (frame) => {
+      const message = dhcpOf(frame);
       if (message) this.answer(message);
     };
   }

@@ -20,21 +20,13 @@ import {
   udpFrame,
   type Host,
 } from './frames.ts';
-import { addNode, counterDelta, RawHost, simulation } from './harness.ts';
+import { counterDelta, stackAndRawHost } from './harness.ts';
 
 const A = { name: 'A', mac: '02:00:00:00:00:0a', cidr: '192.0.2.1/24', seed: 31 };
 const RAW: Host = { mac: '02:00:00:00:00:99', ip: '192.0.2.99' };
 const a: Host = { mac: A.mac, ip: '192.0.2.1' };
 
-async function setup() {
-  const { clock, wire } = simulation();
-  const raw = new RawHost(wire, clock, RAW);
-  const node = await addNode(wire, clock, A);
-  raw.send(arpRequestFrame(RAW.mac, RAW.ip, a.ip));
-  clock.advance(10);
-  raw.heard.length = 0;
-  return { clock, raw, node };
-}
+const setup = () => stackAndRawHost(A, RAW);
 
 /** An IPv4 frame to A whose header bytes `edit` changes after the checksum (set fixChecksum to redo it). */
 function editedIpv4(edit: (ip: Uint8Array) => void, fixChecksum = false, protocol = PROTO_UDP): Uint8Array {

@@ -1,10 +1,11 @@
 // Simulation set-up shared by the tests/sim suites: debug-build stacks (assertions on) on an
 // in-memory wire with a virtual clock, and a scripted "raw" host that sends hand-built
 // frames and records everything it hears on the segment.
+import assert from 'node:assert/strict';
 import type { Profile } from '../../host/abi.ts';
 import { VirtualClock, Wire, type WireEndpoint, type WireOptions } from '../../host/nic/wire.ts';
 import { Stack } from '../../host/runtime.ts';
-import { arpReplyFrame, parseFrame, type Host, type ParsedFrame } from './frames.ts';
+import { arpReplyFrame, arpRequestFrame, parseFrame, type Host, type ParsedFrame } from './frames.ts';
 
 export interface NodeOptions {
   name: string;
@@ -58,6 +59,8 @@ export class RawHost {
   readonly heard: Heard[] = [];
   readonly endpoint: WireEndpoint;
   answerArp = true;
+  /** Called with each frame once it is recorded (and ARP answered): a script's replies. */
+  onHeard: ((frame: ParsedFrame) => void) | null = null;
 
   constructor(
     wire: Wire,
@@ -70,6 +73,16 @@ export class RawHost {
 
   send(frame: Uint8Array): void {
     this.endpoint.send(frame);
+  }
+
+  /**
+   * Introduces this host to the stacks at `ips` (RFC 826: a request's target learns the sender),
+   * so their replies to it need no ARP round of their own; then forgets what it heard.
+   */
+  introduceTo(...ips: string[]): void {
+    for (const ip of ips) this.send(arpRequestFrame(this.host.mac, this.host.ip, ip));
+    this.clock.advance(10);
+    this.heard.length = 0;
   }
 
   /** Frames heard so far that match. */
@@ -89,7 +102,29 @@ export class RawHost {
     if (this.answerArp && a && a.op === 1 && a.targetIp === this.host.ip) {
       this.send(arpReplyFrame(this.host.mac, this.host.ip, a.senderMac, a.senderIp));
     }
+    this.onHeard?.(frame);
   }
+}
+
+/** A stack on a wire of its own, and a raw host introduced to it. */
+export async function stackAndRawHost(node: NodeOptions, rawHost: Host) {
+  const { clock, wire } = simulation();
+  const raw = new RawHost(wire, clock, rawHost);
+  const added = await addNode(wire, clock, node);
+  raw.introduceTo(added.host.ip);
+  return { clock, wire, raw, node: added };
+}
+
+/** Lets the virtual clock run in 10 ms steps until the promise settles (bounded); its result. */
+export async function drive<T>(clock: VirtualClock, promise: Promise<T>, limitMs = 60_000): Promise<T> {
+  let done = false;
+  promise.then(() => (done = true), () => (done = true));
+  for (let waited = 0; !done && waited < limitMs; waited += 10) {
+    clock.advance(10);
+    await Promise.resolve();
+  }
+  assert.ok(done, `not settled after ${limitMs} virtual ms`);
+  return promise;
 }
 
 /** Counter value by exact name; fails loudly if the module does not have that counter. */

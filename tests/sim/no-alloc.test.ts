@@ -63,6 +63,24 @@ async function instantiate(path: string, onTx?: (frame: Uint8Array, iface: numbe
   return { ex: instance.exports as unknown as NetstackExports, transmitted: () => transmitted };
 }
 
+/**
+ * The module's memory size and heap position now; check() asserts neither has moved since.
+ * heap_top() advances by the same step on every call, so anything allocated in between shows.
+ */
+function allocationProbe(ex: NetstackExports, label = '') {
+  const bytes = ex.memory.buffer.byteLength;
+  const first = ex.heap_top();
+  const second = ex.heap_top();
+  const step = second - first;
+  assert.ok(step > 0, `${label}heap_top() must advance on every call, or the probe proves nothing`);
+  return {
+    check(): void {
+      assert.equal(ex.memory.buffer.byteLength, bytes, `${label}memory grew`);
+      assert.equal(ex.heap_top() - second, step, `${label}something allocated on the heap`);
+    },
+  };
+}
+
 function counters(ex: NetstackExports): Record<string, number> {
   const names = Buffer.from(ex.memory.buffer, ex.counter_names(), ex.counter_names_bytes()).toString('latin1').split('\n');
   const values = new Uint32Array(ex.memory.buffer, ex.counters(), ex.counter_count());
@@ -197,11 +215,7 @@ for (const profile of PROFILES) {
     const frames = frameMix(ex.frame_max());
     const rxPtr = ex.rx_buffer(0);
     const ioPtr = ex.io_buffer();
-    const memoryBytes = ex.memory.buffer.byteLength;
-    const first = ex.heap_top();
-    const second = ex.heap_top();
-    const step = second - first;
-    assert.ok(step > 0, 'heap_top() must advance on every call, or the probe proves nothing');
+    const probe = allocationProbe(ex);
 
     // The view is made once: if memory grew, the old buffer detaches and writes would throw.
     const memory = new Uint8Array(ex.memory.buffer);
@@ -230,8 +244,7 @@ for (const profile of PROFILES) {
       if (i % 2_000 === 1_000) probeReplies += probeRound(ex, memory, (i - 1_000) / 2_000, probeBytes, probeFrames);
     }
 
-    assert.equal(ex.memory.buffer.byteLength, memoryBytes, 'memory grew');
-    assert.equal(ex.heap_top() - second, step, 'something allocated on the heap');
+    probe.check();
     assert.ok(probeReplies > 0, 'no probe was answered');
     const seen = counters(ex);
     assert.equal(seen.eth_rx_frames, FRAMES + probeFrames.count);
@@ -284,10 +297,7 @@ for (const profile of PROFILES) {
     assert.ok(ex.service_tcp(1, TCP_ECHO_PORT) >= 0);
     const frames = qinqMix(ex.frame_max());
     const rxPtr = ex.rx_buffer(0);
-    const memoryBytes = ex.memory.buffer.byteLength;
-    const first = ex.heap_top();
-    const second = ex.heap_top();
-    const step = second - first;
+    const probe = allocationProbe(ex);
     const memory = new Uint8Array(ex.memory.buffer);
     for (let i = 0; i < FRAMES / 5; i++) {
       const frame = frames[i % frames.length];
@@ -296,8 +306,7 @@ for (const profile of PROFILES) {
       ex.rx(0, frame.length > len ? len + 1 : len);
       if (i % 64 === 0) ex.poll((now = (now + 7) >>> 0));
     }
-    assert.equal(ex.memory.buffer.byteLength, memoryBytes, 'memory grew');
-    assert.equal(ex.heap_top() - second, step, 'something allocated on the heap');
+    probe.check();
     const seen = counters(ex);
     for (const name of ['eth_rx_qinq_outer_unknown', 'eth_rx_qinq_inner_unknown', 'eth_rx_qinq_triple', 'eth_rx_runt', 'eth_rx_giant', 'arp_tx_reply', 'icmp_tx_echo_reply', 'udp_tx', 'tcp_tx_rst', 'ipv4_reasm_datagrams']) {
       assert.ok(seen[name] > 0, `path not exercised: ${name} = ${seen[name]}`);
@@ -345,10 +354,7 @@ for (const profile of PROFILES) {
       for (const ex of nodes) ex.poll(now);
       deliver();
     };
-    const start = nodes.map((ex) => {
-      const first = ex.heap_top();
-      return { bytes: ex.memory.buffer.byteLength, probe: ex.heap_top(), step: ex.heap_top() - first };
-    });
+    const probes = nodes.map((ex, i) => allocationProbe(ex, `node ${i}: `));
     const chunk = Math.min(1000, client.io_buffer_size());
     let echoedBytes = 0;
     let resets = 0;
@@ -398,10 +404,7 @@ for (const profile of PROFILES) {
     // (config.ts FEATURE_HTTP).
     server.tcp_close(listener);
     if (profile !== 'tiny') httpRounds(server, client, addresses[0], tick);
-    nodes.forEach((ex, i) => {
-      assert.equal(ex.memory.buffer.byteLength, start[i].bytes, `node ${i}: memory grew`);
-      assert.equal(ex.heap_top() - start[i].probe, start[i].step, `node ${i}: something allocated on the heap`);
-    });
+    for (const probe of probes) probe.check();
     assert.ok(echoedBytes > 0, 'no data went through');
     assert.ok(resets > 0, 'no abort was seen by the peer');
     assert.ok(counters(client).tcp_tx_segments > 0 && counters(server).tcp_rx > 0);
@@ -485,10 +488,7 @@ for (const profile of ['default', 'desktop'] as const) {
       for (const ex of nodes) ex.poll(now);
       deliver();
     };
-    const start = nodes.map((ex) => {
-      const first = ex.heap_top();
-      return { bytes: ex.memory.buffer.byteLength, probe: ex.heap_top(), step: ex.heap_top() - first };
-    });
+    const probes = nodes.map((ex, i) => allocationProbe(ex, `node ${i}: `));
     // Up to 16000 bytes: a desktop-sized 65507 would reach B in 133 pieces (each 1480-byte
     // fragment cut in three), more than a reassembly slot tracks (REASM_FRAGMENTS_MAX 128).
     const probeSizes = [56, 1473, 4000, Math.min(a.probe_payload_max(), 16_000)];
@@ -510,10 +510,7 @@ for (const profile of ['default', 'desktop'] as const) {
       }
       if (round % 100 === 99) tick(120_000); // neighbours expire and are resolved again
     }
-    nodes.forEach((ex, i) => {
-      assert.equal(ex.memory.buffer.byteLength, start[i].bytes, `node ${i}: memory grew`);
-      assert.equal(ex.heap_top() - start[i].probe, start[i].step, `node ${i}: something allocated on the heap`);
-    });
+    for (const probe of probes) probe.check();
     // Replies to most probes (a few wait out a neighbour's resolution), time exceeded from R.
     assert.ok(answers[2] > 250, `probe replies: ${answers}`);
     assert.ok(answers[3] > 50, `time exceeded: ${answers}`);
@@ -551,10 +548,7 @@ for (const profile of ['tiny', 'default'] as const) {
     assert.equal(stack.nicStatus(0), 'up');
     stack.up(0);
     const frames = frameMix(ex.frame_max());
-    const memoryBytes = ex.memory.buffer.byteLength;
-    const first = ex.heap_top();
-    const second = ex.heap_top();
-    const step = second - first;
+    const probe = allocationProbe(ex);
     for (let i = 0; i < ENC_FRAMES; i++) {
       chip.receive(frames[i % frames.length]);
       // A few frames per poll, as between two polls of a board; the clock crosses the u32 wrap.
@@ -565,8 +559,7 @@ for (const profile of ['tiny', 'default'] as const) {
     }
     clock.advance(1);
     stack.poll();
-    assert.equal(ex.memory.buffer.byteLength, memoryBytes, 'memory grew');
-    assert.equal(ex.heap_top() - second, step, 'something allocated on the heap');
+    probe.check();
     const seen = stack.counters();
     assert.ok(seen.eth_rx_frames > ENC_FRAMES / 2, `frames read from the chip: ${seen.eth_rx_frames}`);
     for (const name of ['tcp_rx', 'icmp_tx_echo_reply', 'udp_tx', 'arp_tx_reply', 'eth_tx_frames']) {

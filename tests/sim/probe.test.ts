@@ -2,9 +2,8 @@
 // against a scripted router that answers with crafted time exceeded messages.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { VirtualClock } from '../../host/nic/wire.ts';
 import { ethernet, ETHERTYPE_IPV4, icmpEcho, internetChecksum, ipv4, parseFrame, PROTO_ICMP, type Host } from './frames.ts';
-import { addNode, counter, RawHost, simulation } from './harness.ts';
+import { addNode, counter, drive, RawHost, simulation } from './harness.ts';
 
 const A = { name: 'A', mac: '02:00:00:00:00:0a', cidr: '192.0.2.1/24', seed: 21, gateway: '192.0.2.99' };
 const B = { name: 'B', mac: '02:00:00:00:00:0b', cidr: '192.0.2.2/24', seed: 22 };
@@ -18,18 +17,6 @@ async function setup() {
   const b = await addNode(wire, clock, B);
   clock.advance(10);
   return { clock, wire, router, a, b };
-}
-
-/** Lets the virtual clock run until the promise settles (bounded). */
-async function drive<T>(clock: VirtualClock, promise: Promise<T>, limitMs = 60_000): Promise<T> {
-  let done = false;
-  promise.then(() => (done = true), () => (done = true));
-  for (let waited = 0; !done && waited < limitMs; waited += 10) {
-    clock.advance(10);
-    await Promise.resolve();
-  }
-  assert.ok(done, `not settled after ${limitMs} virtual ms`);
-  return promise;
 }
 
 /** ICMP error (type, code) from `from` quoting the IP header and first 8 bytes of `packet`. */
@@ -142,10 +129,7 @@ test('traceroute through a scripted router: time exceeded at hop 1, the far host
   const { clock, a, router } = await setup();
   // The router answers TTL 1 with time exceeded quoting the probe, and relays TTL >= 2 as the
   // far host's echo reply (as if one more hop had forwarded it).
-  const hear = router.endpoint.onFrame!;
-  router.endpoint.onFrame = (bytes) => {
-    hear(bytes);
-    const frame = parseFrame(bytes);
+  router.onHeard = (frame) => {
     if (frame.icmp?.type !== 8 || frame.ipv4?.dst !== FAR) return;
     if (frame.ipv4.ttl === 1) {
       router.send(icmpErrorFrame(ROUTER, A.mac, ROUTER.ip, '192.0.2.1', 11, 0, frame.ipv4.packet));
@@ -167,10 +151,7 @@ test('traceroute through a scripted router: time exceeded at hop 1, the far host
 
 test('traceroute: a port-unreachable-style error stops it; a hop that never answers is a timeout', async () => {
   const { clock, a, router } = await setup();
-  const hear = router.endpoint.onFrame!;
-  router.endpoint.onFrame = (bytes) => {
-    hear(bytes);
-    const frame = parseFrame(bytes);
+  router.onHeard = (frame) => {
     if (frame.icmp?.type !== 8 || frame.ipv4?.dst !== FAR || frame.ipv4.ttl < 2) return; // hop 1 silent
     router.send(icmpErrorFrame(ROUTER, A.mac, ROUTER.ip, '192.0.2.1', 3, 1, frame.ipv4.packet));
   };
@@ -183,10 +164,7 @@ test('traceroute: a port-unreachable-style error stops it; a hop that never answ
 test('errors that do not quote our probe are counted, not matched (short quote, foreign id)', async () => {
   const { clock, a, router } = await setup();
   let request: Uint8Array | null = null;
-  const hear = router.endpoint.onFrame!;
-  router.endpoint.onFrame = (bytes) => {
-    hear(bytes);
-    const frame = parseFrame(bytes);
+  router.onHeard = (frame) => {
     if (frame.icmp?.type === 8 && !request) request = frame.ipv4!.packet.slice();
   };
   const pending = a.stack.ping(FAR, { count: 1, timeoutMs: 500 });

@@ -3,23 +3,11 @@
 // service's; Stack.setQinq refuses what the module would.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { VirtualClock } from '../../host/nic/wire.ts';
-import { addNode, counter, RawHost, simulation } from './harness.ts';
+import { addNode, counter, drive, RawHost, simulation } from './harness.ts';
 
 const A = { name: 'A', mac: '02:00:00:00:00:0a', cidr: '192.0.2.1/24', seed: 31 };
 const B = { name: 'B', mac: '02:00:00:00:00:0b', cidr: '192.0.2.2/24', seed: 32 };
 const C = { name: 'C', mac: '02:00:00:00:00:0c', cidr: '192.0.2.3/24', seed: 33 };
-
-async function drive<T>(clock: VirtualClock, promise: Promise<T>, limitMs = 30_000): Promise<T> {
-  let done = false;
-  promise.then(() => (done = true), () => (done = true));
-  for (let waited = 0; !done && waited < limitMs; waited += 10) {
-    clock.advance(10);
-    await Promise.resolve();
-  }
-  assert.ok(done, `not settled after ${limitMs} virtual ms`);
-  return promise;
-}
 
 test('two stacks in S-VLAN 200 / C-VLAN 100 ping each other double-tagged; S-VLAN 201 stays apart', async () => {
   const { clock, wire } = simulation();
@@ -32,7 +20,7 @@ test('two stacks in S-VLAN 200 / C-VLAN 100 ping each other double-tagged; S-VLA
   }
   clock.advance(10);
   listener.heard.length = 0;
-  const report = await drive(clock, a.stack.ping(B.cidr.split('/')[0], { count: 3, size: 1472, intervalMs: 200 }));
+  const report = await drive(clock, a.stack.ping(B.cidr.split('/')[0], { count: 3, size: 1472, intervalMs: 200 }), 30_000);
   assert.equal(report.received, 3, JSON.stringify(report));
   const fromStacks = listener.heard.filter((h) => h.bytes[6] === 0x02 && h.bytes[11] !== 0x99);
   assert.ok(fromStacks.length >= 8, `${fromStacks.length} frames`); // 2 ARP + 3 requests + 3 replies

@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { createSocket } from '../../host/api.ts';
 import { makeRandom } from '../../host/runtime.ts';
-import { arpRequestFrame, ethernet, ETHERTYPE_IPV4, ipv4Fragments, PROTO_UDP, udp, type Host } from './frames.ts';
-import { addNode, counter, counterDelta, RawHost, simulation } from './harness.ts';
+import { ethernet, ETHERTYPE_IPV4, ipv4Fragments, PROTO_UDP, udp, type Host } from './frames.ts';
+import { counter, counterDelta, stackAndRawHost } from './harness.ts';
 
 const A = { name: 'A', mac: '02:00:00:00:00:0a', cidr: '192.0.2.1/24', seed: 41 };
 const RAW: Host = { mac: '02:00:00:00:00:99', ip: '192.0.2.99' };
@@ -15,15 +15,7 @@ const a: Host = { mac: A.mac, ip: '192.0.2.1' };
 /** The module's reassembly timeout (config.ts REASM_TIMEOUT_MS). */
 const REASM_TIMEOUT_MS = 30_000;
 
-async function setup() {
-  const { clock, wire } = simulation();
-  const raw = new RawHost(wire, clock, RAW);
-  const node = await addNode(wire, clock, A);
-  raw.send(arpRequestFrame(RAW.mac, RAW.ip, a.ip));
-  clock.advance(10);
-  raw.heard.length = 0;
-  return { clock, raw, node };
-}
+const setup = () => stackAndRawHost(A, RAW);
 
 function shuffle<T>(items: T[], seed: number): T[] {
   const random = makeRandom(seed);

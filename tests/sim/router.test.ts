@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSocket, type RemoteInfo } from '../../host/api.ts';
 import { connect } from '../../host/net.ts';
-import { Wire } from '../../host/nic/wire.ts';
+import { type VirtualClock, Wire } from '../../host/nic/wire.ts';
 import { Stack } from '../../host/runtime.ts';
 import {
   arpRequestFrame, echoRequestFrame, ethernet, ETHERTYPE_IPV4, icmpEcho, internetChecksum, ipv4, PROTO_ICMP, PROTO_UDP, udp,
@@ -50,6 +50,18 @@ async function setup(options: { forwarding?: boolean; farMtu?: number } = {}) {
 
 const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + 5) & 0xff);
 
+/** Writes `bytes` of pattern to F's TCP echo service from `stack`, ends, and waits for all of it back and the close. */
+async function tcpEchoToF(clock: VirtualClock, stack: Stack, bytes: number): Promise<Sink> {
+  const client = connect(stack, { host: '198.51.100.20', port: 7 });
+  const sink = new Sink(client, true);
+  const data = Buffer.from(pattern(bytes));
+  client.write(data);
+  assert.ok(await run(clock, () => sink.bytes >= data.length, 20_000), `TCP echo: ${sink.bytes} bytes`);
+  client.end();
+  assert.ok(await run(clock, () => sink.closed, 20_000));
+  return sink;
+}
+
 /** A datagram from the left raw host to dst, through the router's MAC. */
 function viaRouter(dst: string, protocol: number, payload: Uint8Array, options: { ttl?: number; fragment?: number } = {}): Uint8Array {
   return ethernet(ROUTER_L.mac, RAW_L.mac, ETHERTYPE_IPV4, ipv4(RAW_L.ip, dst, protocol, payload, { fragment: 0, ...options }));
@@ -86,13 +98,7 @@ test('UDP and TCP between the two stacks through the router', async () => {
   assert.equal(got[0].rinfo.address, '198.51.100.20');
   socket.close();
 
-  const client = connect(l.stack, { host: '198.51.100.20', port: 7 });
-  const sink = new Sink(client, true);
-  const data = Buffer.from(pattern(20_000));
-  client.write(data);
-  assert.ok(await run(clock, () => sink.bytes >= data.length, 20_000), `TCP echo: ${sink.bytes} bytes`);
-  client.end();
-  assert.ok(await run(clock, () => sink.closed, 20_000));
+  const sink = await tcpEchoToF(clock, l.stack, 20_000);
   assert.equal(sink.error, null);
   assert.ok(counter(router, 'ipv4_fwd_forwarded') > 20);
 });
@@ -101,13 +107,7 @@ test('a stack on an MTU-576 link advertises MSS 536, so TCP through the router n
   const { clock, router, l, f, rawF } = await setup({ farMtu: 576 });
   f.stack.setMtu(0, 576);
   assert.equal(f.stack.exports.service_tcp(1, 7), 0);
-  const client = connect(l.stack, { host: '198.51.100.20', port: 7 });
-  const sink = new Sink(client, true);
-  const data = Buffer.from(pattern(10_000));
-  client.write(data);
-  assert.ok(await run(clock, () => sink.bytes >= data.length, 20_000), `TCP echo: ${sink.bytes} bytes`);
-  client.end();
-  assert.ok(await run(clock, () => sink.closed, 20_000));
+  await tcpEchoToF(clock, l.stack, 10_000);
   const word = (p: Uint8Array, at: number) => (p[at] << 8) | p[at + 1];
   const tcp = rawF.find((x) => x.ipv4?.protocol === 6).map((h) => h.frame.ipv4!);
   assert.ok(tcp.length > 20);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { createSocket, type RemoteInfo } from '../../host/api.ts';
-import { arpRequestFrame, ethernet, ETHERTYPE_IPV4, ipv4, PROTO_UDP, udp, udpFrame, type Host } from './frames.ts';
+import { ethernet, ETHERTYPE_IPV4, ipv4, PROTO_UDP, udp, udpFrame, type Host } from './frames.ts';
 import { addNode, counter, counterDelta, RawHost, simulation } from './harness.ts';
 
 const A = { name: 'A', mac: '02:00:00:00:00:0a', cidr: '192.0.2.1/24', seed: 21 };
@@ -16,12 +16,8 @@ async function setup() {
   const raw = new RawHost(wire, clock, RAW);
   const a = await addNode(wire, clock, A);
   const b = await addNode(wire, clock, B);
-  // Introduce the raw host (RFC 826: a request's target learns the sender), so replies to it
-  // need no ARP round of their own and the ARP queue bound does not enter these tests.
-  raw.send(arpRequestFrame(RAW.mac, RAW.ip, '192.0.2.1'));
-  raw.send(arpRequestFrame(RAW.mac, RAW.ip, '192.0.2.2'));
-  clock.advance(10);
-  raw.heard.length = 0;
+  // Introduced, so the ARP queue bound does not enter these tests.
+  raw.introduceTo('192.0.2.1', '192.0.2.2');
   return { clock, wire, raw, a, b };
 }
 

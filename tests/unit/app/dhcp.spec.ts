@@ -69,22 +69,47 @@ function know_server(): void {
   rx_arp(0, arp_packet, 28);
 }
 
-/** Start, offer, request, ack, probing: BOUND at T0 + 12 s. The REQUEST left at T0. */
-function lease(r_ack: Reply | null = null): void {
+/** Start and offer at T0: REQUESTING, with the REQUEST just sent; an ACK for it to deliver. */
+function offered(): Reply {
   dhcp_start(0);
   deliver(reply(DHCPOFFER), BROADCAST_ADDR, T0);
-  deliver(r_ack != null ? r_ack : reply(DHCPACK), BROADCAST_ADDR, T0);
+  return reply(DHCPACK);
+}
+
+/**
+ * Start, offer, request, ack (r_ack, given the REQUEST's xid, or a plain one), probing: BOUND at
+ * T0 + 12 s. The REQUEST left at T0.
+ */
+function lease(r_ack: Reply | null = null): void {
+  const ack = offered();
+  if (r_ack != null) {
+    r_ack.xid = ack.xid;
+    deliver(r_ack, BROADCAST_ADDR, T0);
+  } else {
+    deliver(ack, BROADCAST_ADDR, T0);
+  }
   run(T0, T0 + 12_000);
 }
 
+/** Bound at T0 + 1 800 s (T1), the server known: the unicast renewal REQUEST just sent. */
+function renewing(): void {
+  lease();
+  clock_set(T0 + 1_800_000);
+  know_server();
+  tick(T0 + 1_800_000);
+}
+
+/** Every describe starts from a reset stack with no address and a fresh counter mark. */
+function reset_all(): void {
+  net_reset(T0);
+  arp_probe_reset();
+  dhcp_reset();
+  iface_set_addr(0, 0, 0, 0);
+  mark();
+}
+
 describe("dhcp: getting a lease", () => {
-  beforeEach(() => {
-    net_reset(T0);
-    arp_probe_reset();
-    dhcp_reset();
-    iface_set_addr(0, 0, 0, 0);
-    mark();
-  });
+  beforeEach(reset_all);
 
   it("broadcasts a DISCOVER from 0.0.0.0:68 asking for a broadcast answer", () => {
     expect<i32>(dhcp_start(0)).toBe(0);
@@ -151,9 +176,7 @@ describe("dhcp: getting a lease", () => {
   });
 
   it("refuses an ACK without a lease time or with a zero lease", () => {
-    dhcp_start(0);
-    deliver(reply(DHCPOFFER), BROADCAST_ADDR, T0);
-    const r = reply(DHCPACK);
+    const r = offered();
     r.lease_s = 0;
     deliver(r, BROADCAST_ADDR, T0);
     expect<u32>(delta(Counter.dhcp_rx_bad_lease)).toBe(1);
@@ -161,9 +184,7 @@ describe("dhcp: getting a lease", () => {
   });
 
   it("ignores an ACK from a server other than the one requested", () => {
-    dhcp_start(0);
-    deliver(reply(DHCPOFFER), BROADCAST_ADDR, T0);
-    const r = reply(DHCPACK);
+    const r = offered();
     r.server = 0xc0000209;
     deliver(r, BROADCAST_ADDR, T0);
     expect<u32>(delta(Counter.dhcp_rx_unexpected)).toBe(1);
@@ -211,13 +232,7 @@ describe("dhcp: getting a lease", () => {
 });
 
 describe("dhcp: conflicts", () => {
-  beforeEach(() => {
-    net_reset(T0);
-    arp_probe_reset();
-    dhcp_reset();
-    iface_set_addr(0, 0, 0, 0);
-    mark();
-  });
+  beforeEach(reset_all);
 
   it("declines an address another MAC answers for while probing, then starts over after 10 s", () => {
     dhcp_start(0);
@@ -260,13 +275,7 @@ describe("dhcp: conflicts", () => {
 });
 
 describe("dhcp: renewing, rebinding, expiry", () => {
-  beforeEach(() => {
-    net_reset(T0);
-    arp_probe_reset();
-    dhcp_reset();
-    iface_set_addr(0, 0, 0, 0);
-    mark();
-  });
+  beforeEach(reset_all);
 
   it("renews at T1 (half the lease by default) with a unicast REQUEST to the server", () => {
     lease();
@@ -300,11 +309,7 @@ describe("dhcp: renewing, rebinding, expiry", () => {
     const ack = reply(DHCPACK);
     ack.t1_s = 100;
     ack.t2_s = 200;
-    dhcp_start(0);
-    deliver(reply(DHCPOFFER), BROADCAST_ADDR, T0);
-    ack.xid = dhcp_xid(message());
-    deliver(ack, BROADCAST_ADDR, T0);
-    run(T0, T0 + 12_000);
+    lease(ack);
     tick(T0 + 99_000);
     expect<u8>(dhcp_state()).toBe(DHCP_BOUND);
     tick(T0 + 100_000);
@@ -335,10 +340,7 @@ describe("dhcp: renewing, rebinding, expiry", () => {
   });
 
   it("probes again when a renewal brings a different address, and drops the old one", () => {
-    lease();
-    clock_set(T0 + 1_800_000);
-    know_server();
-    tick(T0 + 1_800_000);
+    renewing();
     const moved = reply(DHCPACK);
     moved.yiaddr = LEASED_ADDR + 1;
     deliver(moved, LEASED_ADDR, T0 + 1_800_010);
@@ -366,10 +368,7 @@ describe("dhcp: renewing, rebinding, expiry", () => {
   });
 
   it("drops the address on a NAK while renewing", () => {
-    lease();
-    clock_set(T0 + 1_800_000);
-    know_server();
-    tick(T0 + 1_800_000);
+    renewing();
     expect<u32>(sent_type()).toBe(DHCPREQUEST);
     deliver(reply(DHCPNAK), BROADCAST_ADDR, T0 + 1_800_010);
     expect<u8>(dhcp_state()).toBe(DHCP_SELECTING);
@@ -379,11 +378,7 @@ describe("dhcp: renewing, rebinding, expiry", () => {
   it("caps a huge lease so deadlines stay within the clock's range", () => {
     const ack = reply(DHCPACK);
     ack.lease_s = 0xffffffff;
-    dhcp_start(0);
-    deliver(reply(DHCPOFFER), BROADCAST_ADDR, T0);
-    ack.xid = dhcp_xid(message());
-    deliver(ack, BROADCAST_ADDR, T0);
-    run(T0, T0 + 12_000);
+    lease(ack);
     expect<u8>(dhcp_state()).toBe(DHCP_BOUND);
     expect<u32>(dhcp_lease_seconds()).toBe(2_000_000);
     tick(T0 + 999_999_000);

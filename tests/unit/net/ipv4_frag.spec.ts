@@ -55,14 +55,22 @@ function peer_known(): void {
   rx_arp(0, arp_packet, 28);
 }
 
+/** Frames logged from here on (ip_of(0) the next one sent), counters marked. */
+function restart_log(): void {
+  capture_log(log, STRIDE, LOG_FRAMES);
+  mark();
+}
+
+/** A reset stack at MTU 1500 that knows the peer's MAC, logging from the start. */
+function reset_all(): void {
+  net_reset(1000);
+  iface_set_mtu_bytes(0, 1500);
+  peer_known();
+  restart_log();
+}
+
 describe("ipv4 fragmentation on send", () => {
-  beforeEach(() => {
-    net_reset(1000);
-    iface_set_mtu_bytes(0, 1500);
-    peer_known();
-    capture_log(log, STRIDE, LOG_FRAMES);
-    mark();
-  });
+  beforeEach(reset_all);
 
   it("splits 3800 bytes at MTU 1420 with identification 666 into offsets 0, 175, 350 (RFC 791's example)", () => {
     iface_set_mtu_bytes(0, 1420);
@@ -114,8 +122,7 @@ describe("ipv4 fragmentation on send", () => {
     expect<i32>(sent()).toBe(1);
     expect<bool>(ipv4_is_fragment(ip_of(0))).toBe(false);
     expect<i32>(ipv4_total_len(ip_of(0))).toBe(1500);
-    capture_log(log, STRIDE, LOG_FRAMES);
-    mark();
+    restart_log();
     expect<i32>(tx_ipv4_gather(0, 0, PEER_ADDR, IP_PROTO_UDP, payload, 0, payload, 1481, 64, false)).toBe(0);
     expect<i32>(sent()).toBe(2);
     expect<i32>(ipv4_total_len(ip_of(0))).toBe(1500);
@@ -173,13 +180,7 @@ describe("ipv4 fragmentation on send", () => {
 });
 
 describe("echo replies larger than a frame", () => {
-  beforeEach(() => {
-    net_reset(1000);
-    iface_set_mtu_bytes(0, 1500);
-    peer_known();
-    capture_log(log, STRIDE, LOG_FRAMES);
-    mark();
-  });
+  beforeEach(reset_all);
 
   it("answers a reassembled 4000-byte echo request in fragments with a valid checksum", () => {
     // As reassembly would hand it over: header and message contiguous, longer than a frame.
@@ -202,8 +203,7 @@ describe("ICMP errors about fragments", () => {
   beforeEach(() => {
     net_reset(1000);
     peer_known();
-    capture_log(log, STRIDE, LOG_FRAMES);
-    mark();
+    restart_log();
   });
 
   it("answers the first fragment only (RFC 1122 3.2.2: never a non-initial one)", () => {

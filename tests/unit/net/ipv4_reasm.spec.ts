@@ -269,6 +269,12 @@ describe("ipv4 reassembly: duplicates, overlaps and refusals", () => {
   });
 });
 
+/** The clock at T0 + REASM_TIMEOUT_MS and reassembly polled: what was fed at T0 expires. */
+function expire_at_timeout(): void {
+  clock_set(T0 + REASM_TIMEOUT_MS);
+  ipv4_reasm_poll(T0 + REASM_TIMEOUT_MS);
+}
+
 describe("ipv4 reassembly: timeouts", () => {
   beforeEach(() => {
     net_reset(T0);
@@ -285,8 +291,7 @@ describe("ipv4 reassembly: timeouts", () => {
     ipv4_reasm_poll(T0 + REASM_TIMEOUT_MS - 500);
     expect<i32>(sent()).toBe(0);
     expect<u32>(clock_delay()).toBe(500); // the module asks to be polled at the expiry
-    clock_set(T0 + REASM_TIMEOUT_MS);
-    ipv4_reasm_poll(T0 + REASM_TIMEOUT_MS);
+    expire_at_timeout();
     expect<i32>(sent()).toBe(1);
     expect<u32>(delta(Counter.ipv4_reasm_timeouts)).toBe(1);
     expect<u32>(delta(Counter.icmp_tx_time_exceeded)).toBe(1);
@@ -309,8 +314,7 @@ describe("ipv4 reassembly: timeouts", () => {
   it("frees the slot silently when the first fragment never came", () => {
     feed(IDENT, IP_PROTO_UDP, 16, 16, true);
     feed(IDENT, IP_PROTO_UDP, 32, 5, false);
-    clock_set(T0 + REASM_TIMEOUT_MS);
-    ipv4_reasm_poll(T0 + REASM_TIMEOUT_MS);
+    expire_at_timeout();
     expect<i32>(sent()).toBe(0);
     expect<u32>(delta(Counter.ipv4_reasm_timeouts)).toBe(1);
     expect<i32>(ipv4_reasm_busy()).toBe(0);
@@ -322,8 +326,7 @@ describe("ipv4 reassembly: timeouts", () => {
     ipv4_reasm(frag, Delivery.BROADCAST);
     feed(IDENT + 1, IP_PROTO_UDP, 0, 16, true);
     feed(IDENT + 1, IP_PROTO_UDP, 8, 16, true); // overlap: dead
-    clock_set(T0 + REASM_TIMEOUT_MS);
-    ipv4_reasm_poll(T0 + REASM_TIMEOUT_MS);
+    expire_at_timeout();
     expect<i32>(sent()).toBe(0);
     expect<u32>(delta(Counter.ipv4_reasm_timeouts)).toBe(1);
     expect<i32>(ipv4_reasm_busy()).toBe(0);
@@ -332,8 +335,7 @@ describe("ipv4 reassembly: timeouts", () => {
   it("treats a fragment arriving after its datagram expired as the start of a new one", () => {
     feed(IDENT, IP_PROTO_UDP, 0, 16, true);
     feed(IDENT, IP_PROTO_UDP, 16, 16, true);
-    clock_set(T0 + REASM_TIMEOUT_MS);
-    ipv4_reasm_poll(T0 + REASM_TIMEOUT_MS);
+    expire_at_timeout();
     expect<i32>(sent()).toBe(1);
     clock_set(T0 + REASM_TIMEOUT_MS + 10);
     expect<usize>(feed(IDENT, IP_PROTO_UDP, 32, 5, false)).toBe(0);

@@ -1,20 +1,21 @@
-# Echo requests to the stack through an AF_PACKET socket on the TAP, double-tagged (QinQ): an
-# outer tag with TPID OUTER_TPID (hex; 0 = no outer tag) and VID OUTER_VID, then a C-tag (0x8100)
-# with INNER_VID; the stack's ARP requests for us are answered with the same tags. The kernel
-# strips the outermost tag of a frame the stack writes into PACKET_AUXDATA; the rest stay in the
-# bytes. Prints JSON: replies received, the tag stacks seen on the stack's frames as lists of
-# [tpid, vid] from the outside in, and the lengths of its echo replies. Bounded: one second per
-# request.
-#   python3 qinq_ping.py DEV STACK_MAC OUTER_TPID OUTER_VID INNER_VID COUNT [SIZE]
+# Echo requests to the stack through an AF_PACKET socket on the TAP, carrying the tags TAGS (a
+# comma-separated list of TPID:VID from the outside in, TPID in hex, or '-' for an untagged
+# frame); the stack's ARP requests for us are answered with the same tags. Used where the kernel
+# has no 8021q support for VLAN subinterfaces. The kernel strips the outermost tag of a frame the
+# stack writes into PACKET_AUXDATA; the rest stay in the bytes. Prints JSON: replies received,
+# the tag stacks seen on the stack's frames as lists of [tpid, vid] from the outside in ([] =
+# untagged), and the lengths of its echo replies on the wire. Bounded: one second per request.
+#   python3 tagged_ping.py DEV STACK_MAC TAGS COUNT [SIZE]
 # SIZE is the IPv4 datagram's total length (default 41).
 import json, select, socket, struct, sys, time
 
 SOL_PACKET, PACKET_AUXDATA, PACKET_OUTGOING = 263, 8, 4
 TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 0x10, 0x40
 TAG_TYPES = (0x8100, 0x88a8)
-dev, stack_mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', ''))
-outer_tpid, outer_vid, inner_vid, count = int(sys.argv[3], 16), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-size = int(sys.argv[7]) if len(sys.argv) > 7 else 41
+dev, stack_mac, count = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', '')), int(sys.argv[4])
+tag_list = [] if sys.argv[3] == '-' else [tuple(part.split(':')) for part in sys.argv[3].split(',')]
+TAGS = b''.join(struct.pack('!HH', int(tpid, 16), int(vid)) for tpid, vid in tag_list)
+size = int(sys.argv[5]) if len(sys.argv) > 5 else 41
 MY_MAC = bytes.fromhex('020000000a01')
 MY_IP, STACK_IP = socket.inet_aton('192.0.2.1'), socket.inet_aton('192.0.2.2')
 
@@ -29,9 +30,7 @@ def csum(data):
 
 
 def frame(dst, ethertype, payload):
-    tags = struct.pack('!HH', outer_tpid, outer_vid) if outer_tpid else b''
-    tags += struct.pack('!HH', 0x8100, inner_vid)
-    return dst + MY_MAC + tags + struct.pack('!H', ethertype) + payload
+    return dst + MY_MAC + TAGS + struct.pack('!H', ethertype) + payload
 
 
 def echo(seq):
