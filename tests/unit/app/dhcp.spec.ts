@@ -4,6 +4,7 @@ import {
   dhcp_start, dhcp_state, DHCP_BOUND, DHCP_DECLINED, DHCP_PROBING, DHCP_REBINDING, DHCP_RENEWING, DHCP_REQUESTING,
   DHCP_SELECTING, DHCP_STOPPED, dhcp_stop,
 } from "../../../assembly/app/dhcp";
+import { dns_primary_server, dns_secondary_server, dns_set_servers } from "../../../assembly/app/dns";
 import { arp_poll, rx_arp } from "../../../assembly/net/arp";
 import { arp_probe_poll, arp_probe_reset } from "../../../assembly/net/arp_probe";
 import { clock_delay, clock_set } from "../../../assembly/net/clock";
@@ -104,6 +105,7 @@ function reset_all(): void {
   net_reset(T0);
   arp_probe_reset();
   dhcp_reset();
+  dns_set_servers(0, 0);
   iface_set_addr(0, 0, 0, 0);
   mark();
 }
@@ -148,6 +150,9 @@ describe("dhcp: getting a lease", () => {
     expect<u32>(dhcp_dns_server(0, 0)).toBe(DNS_1);
     expect<u32>(dhcp_dns_server(0, 1)).toBe(DNS_2);
     expect<u32>(dhcp_dns_server(1, 0)).toBe(0);
+    // The lease's name servers are the resolver's now (app/dns.ts).
+    expect<u32>(dns_primary_server()).toBe(DNS_1);
+    expect<u32>(dns_secondary_server()).toBe(DNS_2);
     expect<u32>(delta(Counter.dhcp_leases)).toBe(1);
   });
 
