@@ -1,19 +1,21 @@
-// The netstack module's imports (assembly/hal.ts) on an RP2040: pico-sdk hardware_spi in
-// blocking (polling) mode with a GPIO chip select, pico_rand, and wasm3 raw functions. Every
-// m3_LinkRawFunction line below is checked against the imports of the built module by
-// tests/build/boards.test.ts. Not compiled in this repository (no pico-sdk here).
+// The wasm3_netstack.h hooks on an RP2040: pico-sdk hardware_spi in blocking (polling) mode with
+// a GPIO chip select, pico_rand, a GPIO interrupt on INT and the watchdog. The imports and the
+// poll loop are ../common/wasm3_netstack.c. Not compiled in this repository (no pico-sdk here).
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "hardware/gpio.h"
 #include "hardware/spi.h"
+#include "hardware/sync.h"
+#include "hardware/watchdog.h"
 #include "pico/rand.h"
 #include "pico/stdlib.h"
-#include "wasm3.h"
 
 #include "board_config.h"
 #include "glue.h"
-#include "netstack_text.h"
+#include "wasm3_netstack.h"
+
+static volatile bool enc28j60_int;
 
 unsigned glue_board_init(void) {
   // CS is SIO, not the PL022's CSn: in SPI mode 0 the PL022 raises CSn between frames, which
@@ -29,14 +31,19 @@ unsigned glue_board_init(void) {
   return hz;
 }
 
-static void spi_select(bool on) {
+void board_log(enum board_log_level level, const char *text) {
+  (void)level;
+  printf("netstack: %s\n", text);
+}
+
+void board_spi_select(bool on) {
   // CS must stay low >= 210 ns after the last clock of a MAC/MII access (ENC28J60.md §1);
   // the blocking calls return once the bus is idle, so wait 32 cycles (256 ns at 125 MHz).
   if (!on) busy_wait_at_least_cycles(32);
   gpio_put(BOARD_PIN_CS, on ? 0 : 1);
 }
 
-static void spi_transfer(const uint8_t *tx, uint8_t *rx, size_t len) {
+void board_spi_transfer(const uint8_t *tx, uint8_t *rx, size_t len) {
   if (tx && rx) spi_write_read_blocking(BOARD_SPI, tx, rx, len);
   else if (tx) spi_write_blocking(BOARD_SPI, tx, len); // discards what comes back
   else if (rx) spi_read_blocking(BOARD_SPI, 0x00, rx, len); // clocks out zeros
@@ -49,86 +56,40 @@ static void spi_transfer(const uint8_t *tx, uint8_t *rx, size_t len) {
   }
 }
 
-// ---- Imports. Offsets into the module's memory are checked with m3ApiCheckMem (a trap when
-// out of range). m3ApiGetArgMem is not used for the SPI buffers: it would turn offset 0, which
-// the ABI defines as "no buffer", into a pointer to the start of memory.
-
-m3ApiRawFunction(hal_nic_tx) {
-  m3ApiReturnType(int32_t);
-  m3ApiGetArg(int32_t, iface);
-  m3ApiGetArg(uint32_t, ptr);
-  m3ApiGetArg(int32_t, len);
-  (void)iface, (void)ptr, (void)len;
-  // No frame NIC on this board: its one link is the ENC28J60, which the module drives over SPI.
-  m3ApiReturn(-1);
+uint32_t board_random(void) {
+  return get_rand_32(); // pico_rand: ROSC random bits among its entropy sources
 }
 
-m3ApiRawFunction(hal_log) {
-  m3ApiGetArg(int32_t, level);
-  m3ApiGetArg(uint32_t, ptr);
-  m3ApiGetArg(int32_t, len);
-  char text[128];
-  netstack_text(_mem, m3_GetMemorySize(runtime), ptr, len < 0 ? UINT32_MAX : (uint32_t)len, text, sizeof text);
-  printf("netstack: module [%d]: %s\n", (int)level, text);
-  m3ApiSuccess();
+uint32_t board_now_ms(void) {
+  return to_ms_since_boot(get_absolute_time());
 }
 
-m3ApiRawFunction(hal_random) {
-  m3ApiReturnType(uint32_t);
-  m3ApiReturn(get_rand_32()); // pico_rand: ROSC random bits among its entropy sources
+static void on_gpio_irq(uint gpio, uint32_t events) {
+  if (gpio != BOARD_PIN_INT || !(events & GPIO_IRQ_EDGE_FALL)) return;
+  enc28j60_int = true;
+  __sev(); // end the loop's wait now
 }
 
-m3ApiRawFunction(hal_spi_select) {
-  m3ApiGetArg(int32_t, on);
-  spi_select(on != 0);
-  m3ApiSuccess();
+void board_watch_int(void) {
+  // Called on core 1, so the GPIO interrupt is enabled there and its callback runs there too.
+  gpio_init(BOARD_PIN_INT);
+  gpio_set_dir(BOARD_PIN_INT, GPIO_IN);
+  gpio_pull_up(BOARD_PIN_INT);
+  gpio_set_irq_enabled_with_callback(BOARD_PIN_INT, GPIO_IRQ_EDGE_FALL, true, &on_gpio_irq);
 }
 
-m3ApiRawFunction(hal_spi_transfer) {
-  m3ApiGetArg(uint32_t, tx_offset);
-  m3ApiGetArg(uint32_t, rx_offset);
-  m3ApiGetArg(int32_t, len);
-  if (len < 0) m3ApiTrap(m3Err_trapOutOfBoundsMemoryAccess);
-  const uint8_t *tx = NULL;
-  uint8_t *rx = NULL;
-  if (tx_offset != 0) {
-    tx = m3ApiOffsetToPtr(tx_offset);
-    m3ApiCheckMem(tx, len);
+bool board_int_low(void) {
+  return !gpio_get(BOARD_PIN_INT);
+}
+
+void board_wait(uint32_t delay_ms) {
+  absolute_time_t until = make_timeout_time_ms(delay_ms);
+  while (!enc28j60_int && !best_effort_wfe_or_timeout(until)) {
   }
-  if (rx_offset != 0) {
-    rx = m3ApiOffsetToPtr(rx_offset);
-    m3ApiCheckMem(rx, len);
-  }
-  spi_transfer(tx, rx, (size_t)len);
-  m3ApiSuccess();
+  enc28j60_int = false; // an edge from here on cuts the next wait short
 }
 
-m3ApiRawFunction(env_abort) {
-  m3ApiGetArg(uint32_t, message);
-  m3ApiGetArg(uint32_t, file);
-  m3ApiGetArg(int32_t, line);
-  m3ApiGetArg(int32_t, column);
-  char text[96], where[64];
-  netstack_as_string(_mem, m3_GetMemorySize(runtime), message, text, sizeof text);
-  netstack_as_string(_mem, m3_GetMemorySize(runtime), file, where, sizeof where);
-  printf("netstack: module abort: %s at %s:%d:%d\n", text, where, (int)line, (int)column);
-  // Unwind the module; main.c reports the trap and reboots the board.
-  m3ApiTrap(m3Err_trapAbort);
-}
-
-M3Result glue_link(IM3Module module) {
-  // wasm3 checks each signature against the module's import ("function signature mismatch").
-  const M3Result results[] = {
-    m3_LinkRawFunction(module, "hal", "nic_tx", "i(iii)", &hal_nic_tx),
-    m3_LinkRawFunction(module, "hal", "log", "v(iii)", &hal_log),
-    m3_LinkRawFunction(module, "hal", "random", "i()", &hal_random),
-    m3_LinkRawFunction(module, "hal", "spi_select", "v(i)", &hal_spi_select),
-    m3_LinkRawFunction(module, "hal", "spi_transfer", "v(iii)", &hal_spi_transfer),
-    m3_LinkRawFunction(module, "env", "abort", "v(iiii)", &env_abort),
-  };
-  for (size_t i = 0; i < sizeof results / sizeof results[0]; i++) {
-    // An import the module does not have (today: hal.log) is not an error.
-    if (results[i] != m3Err_none && results[i] != m3Err_functionLookupFailed) return results[i];
-  }
-  return m3Err_none;
+void board_restart(void) {
+  watchdog_reboot(0, 0, 1000);
+  for (;;) tight_loop_contents();
 }

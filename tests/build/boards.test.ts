@@ -6,7 +6,9 @@
 //   the module itself accepts;
 // - the glue implements every import of the board's built profile (release and debug), with the
 //   signature the module declares: read from the binary, not from a list kept here, so a new
-//   import fails every board that lacks it;
+//   import fails every board that lacks it. Glue shared by several boards (boards/common, e.g.
+//   the wasm3 imports and loop) counts for a board that lists it in board.json, compiles it in
+//   its build files and defines every board_* hook it calls, with the types its header declares;
 // - the C side agrees with board.json (board_config.h), the main loop calls exports that exist,
 //   and the embedded module is the board's profile;
 // - the Node runtime (linux-spidev) instantiates every profile with its own imports, and the
@@ -407,6 +409,30 @@ function checkWamrFunction(text: string, implementation: Implementation, type: F
   else assert.match(m[1], C_TYPE[type.results[0]], `${where}: returns ${m[1]}, the import returns ${type.results[0]}`);
 }
 
+/** A C prototype or definition, reduced to types: return type and parameter types, names dropped. */
+interface CFunction { name: string; returns: string; params: string[]; isStatic: boolean }
+
+/** A parameter's type: "const uint8_t *tx" -> "const uint8_t *"; "void" stays "void". */
+function cParamType(param: string): string {
+  const p = param.trim().replace(/\s+/g, ' ');
+  const named = /^(.*?[\w*])\s*\b([A-Za-z_]\w*)$/.exec(p);
+  const type = named && !/^(const|signed|unsigned|struct|enum|union)$/.test(named[1]) ? named[1] : p;
+  return type.replace(/\s*\*\s*/g, ' *').trim();
+}
+
+/** Top-level C functions named by pattern, declared (end = ';') or defined (end = '{'). */
+function cFunctions(text: string, name: string, end: ';' | '{'): CFunction[] {
+  const pattern = new RegExp(`^[ \\t]*(static\\s+)?([A-Za-z_][\\w \\t*]*?)\\s*\\b(${name})\\s*\\(([^)]*)\\)\\s*\\${end}`, 'gm');
+  return [...text.matchAll(pattern)].map((m) => ({
+    name: m[3],
+    returns: cParamType(m[2]),
+    params: m[4].split(',').map(cParamType),
+    isStatic: m[1] !== undefined,
+  }));
+}
+
+const cSignature = (f: CFunction) => `${f.returns} ${f.name}(${f.params.join(', ')})`;
+
 function mcuBoardTests(board: Board): void {
   const sources = board.glue.filter((path) => existsSync(path)).map((path) => [path, readFileSync(path, 'utf8')] as const);
   const configPath = board.glue.find((path) => path.endsWith('board_config.h'));
@@ -447,8 +473,43 @@ function mcuBoardTests(board: Board): void {
     }
   });
 
+  // Glue shared between boards (boards/common, e.g. the wasm3 imports and loop) counts for each
+  // board that lists it in board.json, compiles it and defines every hook it calls.
+  const own = (path: string) => path.startsWith(`boards/${board.id}/`);
+  const shared = sources.filter(([path]) => !own(path));
+
+  test(`${board.id}: every C file of the glue is built, and the board defines each hook that shared glue calls`, () => {
+    for (const [path] of shared) assert.ok(path.startsWith('boards/common/'), `${path}: glue outside boards/${board.id}/ must be in boards/common/`);
+    const buildText = boardFiles(board.id)
+      .filter(([path]) => /(^|\/)CMakeLists\.txt$|\.cmake$/.test(path))
+      .map(([, text]) => text.replace(/#.*$/gm, '')) // CMake comments do not build anything
+      .join('\n');
+    assert.ok(buildText.length > 0, `no CMakeLists.txt or *.cmake in boards/${board.id}`);
+    for (const path of board.glue.filter((p) => p.endsWith('.c'))) {
+      // A board's own file by its name; a shared one by its path from boards/ (common/x.c).
+      const name = own(path) ? path.slice(path.lastIndexOf('/') + 1) : path.slice('boards/'.length);
+      const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      assert.match(buildText, new RegExp(`(^|[\\s"/}])${escaped}(?=[\\s")]|$)`, 'm'), `${path} is glue but no build file of boards/${board.id} compiles it`);
+    }
+    const ownText = sources.filter(([path]) => own(path)).map(([, text]) => text).join('\n');
+    for (const [path, text] of shared.filter(([p]) => p.endsWith('.c'))) {
+      const header = path.replace(/\.c$/, '.h');
+      assert.ok(existsSync(header), `${path}: its hooks must be declared in ${header}`);
+      const hooks = cFunctions(readFileSync(header, 'utf8'), 'board_\\w+', ';');
+      assert.ok(hooks.length > 0, `${header} declares no board_* hooks`);
+      const declared = new Set(hooks.map((h) => h.name));
+      for (const m of text.matchAll(/\b(board_\w+)\s*\(/g)) assert.ok(declared.has(m[1]), `${path} calls ${m[1]}, which ${header} does not declare`);
+      for (const hook of hooks) {
+        const definitions = cFunctions(ownText, hook.name, '{');
+        assert.equal(definitions.length, 1, `boards/${board.id} must define ${cSignature(hook)} (declared in ${header}) once, found ${definitions.length}`);
+        assert.ok(!definitions[0].isStatic, `boards/${board.id} defines ${hook.name} static: ${path} cannot link to it`);
+        assert.equal(cSignature(definitions[0]), cSignature(hook), `boards/${board.id}: ${hook.name} differs from ${header}`);
+      }
+    }
+  });
+
   test(`${board.id}: the firmware embeds the ${board.profile} module and no other`, () => {
-    const mentions = boardFiles(board.id).flatMap(([path, text]) =>
+    const mentions = [...boardFiles(board.id), ...shared].flatMap(([path, text]) =>
       [...text.matchAll(/netstack[-_](tiny|default|desktop)[-_.](?:debug[-_.])?wasm/g)].map((m) => ({ path, profile: m[1] })));
     assert.ok(mentions.length > 0, 'no file names build/netstack-<profile>.wasm');
     for (const { path, profile } of mentions) assert.equal(profile, board.profile, `${path} names the ${profile} module`);

@@ -1,22 +1,25 @@
-// The netstack module's imports (assembly/hal.ts) on an ESP32: ESP-IDF spi_master in polling
-// mode with a GPIO chip select, esp_random(), and wasm3 raw functions. Every
-// m3_LinkRawFunction line below is checked against the imports of the built module by
-// tests/build/boards.test.ts. Not compiled in this repository (no ESP-IDF here).
+// The wasm3_netstack.h hooks on an ESP32: ESP-IDF spi_master in polling mode with a GPIO chip
+// select, esp_random(), esp_timer, a GPIO interrupt on INT and a FreeRTOS task notification.
+// The imports and the poll loop are ../../common/wasm3_netstack.c. Not compiled in this
+// repository (no ESP-IDF here).
 #include <stdbool.h>
-#include <string.h>
 
 #include "bootloader_random.h"
 #include "driver/gpio.h"
 #include "driver/spi_master.h"
+#include "esp_attr.h"
 #include "esp_log.h"
 #include "esp_random.h"
 #include "esp_rom_sys.h"
+#include "esp_system.h"
+#include "esp_timer.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
 #include "soc/soc_caps.h"
-#include "wasm3.h"
 
 #include "board_config.h"
 #include "glue.h"
-#include "netstack_text.h"
+#include "wasm3_netstack.h"
 
 static const char *TAG = "netstack";
 
@@ -26,6 +29,7 @@ static const char *TAG = "netstack";
 #define CHUNK_BYTES SOC_SPI_MAXIMUM_BUFFER_SIZE
 static const uint8_t zeros[CHUNK_BYTES]; // clocked out when the module passes tx_ptr 0
 static spi_device_handle_t enc28j60;
+static TaskHandle_t loop_task; // the task that runs the poll loop, woken by INT
 
 void glue_board_init(void) {
   // CS high before the pin becomes an output, so the chip never sees a stray command.
@@ -52,13 +56,19 @@ void glue_board_init(void) {
   bootloader_random_enable();
 }
 
-static void spi_select(bool on) {
+void board_log(enum board_log_level level, const char *text) {
+  if (level == BOARD_LOG_ERROR) ESP_LOGE(TAG, "%s", text);
+  else if (level == BOARD_LOG_WARN) ESP_LOGW(TAG, "%s", text);
+  else ESP_LOGI(TAG, "%s", text);
+}
+
+void board_spi_select(bool on) {
   // CS must stay low >= 210 ns after the last clock of a MAC/MII access (ENC28J60.md §1).
   if (!on) esp_rom_delay_us(1);
   gpio_set_level(BOARD_PIN_CS, on ? 0 : 1);
 }
 
-static void spi_transfer(const uint8_t *tx, uint8_t *rx, size_t len) {
+void board_spi_transfer(const uint8_t *tx, uint8_t *rx, size_t len) {
   while (len > 0) {
     size_t n = len < CHUNK_BYTES ? len : CHUNK_BYTES;
     spi_transaction_t transaction = { .length = n * 8, .tx_buffer = tx ? tx : zeros, .rx_buffer = rx };
@@ -69,86 +79,44 @@ static void spi_transfer(const uint8_t *tx, uint8_t *rx, size_t len) {
   }
 }
 
-// ---- Imports. Offsets into the module's memory are checked with m3ApiCheckMem (a trap when
-// out of range). m3ApiGetArgMem is not used for the SPI buffers: it would turn offset 0, which
-// the ABI defines as "no buffer", into a pointer to the start of memory.
-
-m3ApiRawFunction(hal_nic_tx) {
-  m3ApiReturnType(int32_t);
-  m3ApiGetArg(int32_t, iface);
-  m3ApiGetArg(uint32_t, ptr);
-  m3ApiGetArg(int32_t, len);
-  (void)iface, (void)ptr, (void)len;
-  // No frame NIC on this board: its one link is the ENC28J60, which the module drives over SPI.
-  m3ApiReturn(-1);
+uint32_t board_random(void) {
+  return esp_random();
 }
 
-m3ApiRawFunction(hal_log) {
-  m3ApiGetArg(int32_t, level);
-  m3ApiGetArg(uint32_t, ptr);
-  m3ApiGetArg(int32_t, len);
-  char text[128];
-  netstack_text(_mem, m3_GetMemorySize(runtime), ptr, len < 0 ? UINT32_MAX : (uint32_t)len, text, sizeof text);
-  ESP_LOGI(TAG, "module [%d]: %s", (int)level, text);
-  m3ApiSuccess();
+uint32_t board_now_ms(void) {
+  return (uint32_t)(esp_timer_get_time() / 1000); // wraps after 49.7 days, as poll() allows
 }
 
-m3ApiRawFunction(hal_random) {
-  m3ApiReturnType(uint32_t);
-  m3ApiReturn(esp_random());
+static void IRAM_ATTR on_enc28j60_int(void *arg) {
+  BaseType_t woken = pdFALSE;
+  vTaskNotifyGiveFromISR(loop_task, &woken);
+  if (woken == pdTRUE) portYIELD_FROM_ISR();
 }
 
-m3ApiRawFunction(hal_spi_select) {
-  m3ApiGetArg(int32_t, on);
-  spi_select(on != 0);
-  m3ApiSuccess();
-}
-
-m3ApiRawFunction(hal_spi_transfer) {
-  m3ApiGetArg(uint32_t, tx_offset);
-  m3ApiGetArg(uint32_t, rx_offset);
-  m3ApiGetArg(int32_t, len);
-  if (len < 0) m3ApiTrap(m3Err_trapOutOfBoundsMemoryAccess);
-  const uint8_t *tx = NULL;
-  uint8_t *rx = NULL;
-  if (tx_offset != 0) {
-    tx = m3ApiOffsetToPtr(tx_offset);
-    m3ApiCheckMem(tx, len);
-  }
-  if (rx_offset != 0) {
-    rx = m3ApiOffsetToPtr(rx_offset);
-    m3ApiCheckMem(rx, len);
-  }
-  spi_transfer(tx, rx, (size_t)len);
-  m3ApiSuccess();
-}
-
-m3ApiRawFunction(env_abort) {
-  m3ApiGetArg(uint32_t, message);
-  m3ApiGetArg(uint32_t, file);
-  m3ApiGetArg(int32_t, line);
-  m3ApiGetArg(int32_t, column);
-  char text[96], where[64];
-  netstack_as_string(_mem, m3_GetMemorySize(runtime), message, text, sizeof text);
-  netstack_as_string(_mem, m3_GetMemorySize(runtime), file, where, sizeof where);
-  ESP_LOGE(TAG, "module abort: %s at %s:%d:%d", text, where, (int)line, (int)column);
-  // Unwind the module; main.c reports the trap and restarts the board.
-  m3ApiTrap(m3Err_trapAbort);
-}
-
-M3Result glue_link(IM3Module module) {
-  // wasm3 checks each signature against the module's import ("function signature mismatch").
-  const M3Result results[] = {
-    m3_LinkRawFunction(module, "hal", "nic_tx", "i(iii)", &hal_nic_tx),
-    m3_LinkRawFunction(module, "hal", "log", "v(iii)", &hal_log),
-    m3_LinkRawFunction(module, "hal", "random", "i()", &hal_random),
-    m3_LinkRawFunction(module, "hal", "spi_select", "v(i)", &hal_spi_select),
-    m3_LinkRawFunction(module, "hal", "spi_transfer", "v(iii)", &hal_spi_transfer),
-    m3_LinkRawFunction(module, "env", "abort", "v(iiii)", &env_abort),
+void board_watch_int(void) {
+  // Called from the poll loop's task: the interrupt is allocated on this task's core and
+  // notifies this task.
+  loop_task = xTaskGetCurrentTaskHandle();
+  gpio_config_t pin = {
+    .pin_bit_mask = 1ULL << BOARD_PIN_INT, .mode = GPIO_MODE_INPUT,
+    .pull_up_en = GPIO_PULLUP_ENABLE, .intr_type = GPIO_INTR_NEGEDGE,
   };
-  for (size_t i = 0; i < sizeof results / sizeof results[0]; i++) {
-    // An import the module does not have (today: hal.log) is not an error.
-    if (results[i] != m3Err_none && results[i] != m3Err_functionLookupFailed) return results[i];
-  }
-  return m3Err_none;
+  ESP_ERROR_CHECK(gpio_config(&pin));
+  ESP_ERROR_CHECK(gpio_install_isr_service(0));
+  ESP_ERROR_CHECK(gpio_isr_handler_add(BOARD_PIN_INT, on_enc28j60_int, NULL));
+}
+
+bool board_int_low(void) {
+  return gpio_get_level(BOARD_PIN_INT) == 0;
+}
+
+void board_wait(uint32_t delay_ms) {
+  // An edge while the loop polls leaves the notification pending, so the next wait ends at once.
+  // Needs a 1 kHz tick (sdkconfig.defaults) so 1 ms is one tick, not zero.
+  if (delay_ms > 0) ulTaskNotifyTake(pdTRUE, pdMS_TO_TICKS(delay_ms));
+}
+
+void board_restart(void) {
+  vTaskDelay(pdMS_TO_TICKS(1000));
+  esp_restart();
 }
