@@ -6,93 +6,27 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { VirtualClock, Wire } from '../../host/nic/wire.ts';
 import { Stack } from '../../host/runtime.ts';
-import { BROADCAST_MAC, ETHERTYPE_IPV4, PROTO_UDP, ethernet, ipBytes, ipv4, type ParsedFrame, udp } from './frames.ts';
+import { DHCPDECLINE, DHCPDISCOVER, DHCPREQUEST, DhcpScript, dhcpOf } from './dhcp-server.ts';
+import { BROADCAST_MAC } from './frames.ts';
 import { counter, RawHost, simulation } from './harness.ts';
 
 const CLIENT_MAC = '02:00:00:00:00:0c';
 const SERVER = { mac: '02:00:00:00:00:5e', ip: '192.0.2.1' };
 const FIRST = '192.0.2.50';
 const SECOND = '192.0.2.51';
-const DHCPDISCOVER = 1;
-const DHCPOFFER = 2;
-const DHCPREQUEST = 3;
-const DHCPDECLINE = 4;
-const DHCPACK = 5;
 
-interface Message {
-  type: number;
-  xid: number;
-  ciaddr: string;
-  broadcast: boolean;
-  requested?: string;
-  from: string;
-}
-
-/** The DHCP fields of a client's message, or null if the frame is not one. */
-function dhcpOf(frame: ParsedFrame): Message | null {
-  if (!frame.udp || frame.udp.dstPort !== 67 || frame.udp.srcPort !== 68) return null;
-  const d = frame.udp.data;
-  const dotted = (at: number) => Array.from(d.subarray(at, at + 4)).join('.');
-  const message: Message = {
-    type: 0,
-    xid: new DataView(d.buffer, d.byteOffset).getUint32(4),
-    ciaddr: dotted(12),
-    broadcast: (d[10] & 0x80) !== 0,
-    from: frame.ipv4!.src,
-  };
-  for (let i = 240; i < d.length && d[i] !== 255; i += d[i] === 0 ? 1 : 2 + d[i + 1]) {
-    if (d[i] === 53) message.type = d[i + 2];
-    if (d[i] === 50) message.requested = dotted(i + 2);
-  }
-  return message;
-}
-
-function reply(type: number, xid: number, yiaddr: string, leaseS: number, dst: string): Uint8Array {
-  const d = new Uint8Array(300);
-  const view = new DataView(d.buffer);
-  d.set([2, 1, 6]);
-  view.setUint32(4, xid);
-  d.set(ipBytes(yiaddr), 16);
-  d.set(ipBytes(SERVER.ip), 20);
-  d.set(CLIENT_MAC.split(':').map((h) => parseInt(h, 16)), 28);
-  view.setUint32(236, 0x63825363);
-  const options = [53, 1, type, 54, 4, ...ipBytes(SERVER.ip), 51, 4, 0, 0, 0, 0, 1, 4, 255, 255, 255, 0, 3, 4, ...ipBytes(SERVER.ip),
-    6, 4, ...ipBytes('192.0.2.53'), 255];
-  d.set(options, 240);
-  view.setUint32(240 + 3 + 6 + 2, leaseS);
-  const dstMac = dst === '255.255.255.255' ? BROADCAST_MAC : CLIENT_MAC;
-  return ethernet(dstMac, SERVER.mac, ETHERTYPE_IPV4, ipv4(SERVER.ip, dst, PROTO_UDP, udp(SERVER.ip, dst, 67, 68, d)));
-}
-
-/** A server offering `offers` in turn (one per DISCOVER) with a lease of leaseS seconds. */
-class Server {
+/** The scripted server on the wire, answering from SERVER. */
+class Server extends DhcpScript {
   readonly raw: RawHost;
-  readonly messages: Message[] = [];
-  silent = false;
-  private offered = 0;
 
-  constructor(wire: Wire, clock: VirtualClock, private readonly offers: string[], private readonly leaseS: number) {
+  constructor(wire: Wire, clock: VirtualClock, offers: string[], leaseS: number) {
+    super(SERVER, CLIENT_MAC, offers, leaseS);
     this.raw = new RawHost(wire, clock, SERVER);
     this.raw.onHeard = (frame) => {
       const message = dhcpOf(frame);
-      if (message) this.answer(message);
+      const reply = message && this.answer(message);
+      if (reply) this.raw.send(reply);
     };
-  }
-
-  private answer(m: Message): void {
-    this.messages.push(m);
-    if (this.silent) return;
-    if (m.type === DHCPDISCOVER) {
-      const address = this.offers[Math.min(this.offered++, this.offers.length - 1)];
-      this.raw.send(reply(DHCPOFFER, m.xid, address, this.leaseS, '255.255.255.255'));
-    } else if (m.type === DHCPREQUEST) {
-      const address = m.requested ?? m.ciaddr;
-      this.raw.send(reply(DHCPACK, m.xid, address, this.leaseS, m.broadcast ? '255.255.255.255' : address));
-    }
-  }
-
-  of(type: number): Message[] {
-    return this.messages.filter((m) => m.type === type);
   }
 }
 

@@ -1,4 +1,4 @@
-// Hand-built frames for tests (Ethernet, ARP, IPv4, ICMP echo, UDP) and a small parser for
+// Hand-built frames for tests (Ethernet, ARP, IPv4, ICMP echo, UDP, IGMP) and a small parser for
 // what the module sends. Deliberately independent of the module's own wire/ code, so a bug
 // there cannot hide behind the same bug here.
 
@@ -122,6 +122,21 @@ export function udp(src: string, dst: string, srcPort: number, dstPort: number, 
   datagram.set(data, 8);
   view.setUint16(6, internetChecksum(pseudoHeader(src, dst, PROTO_UDP, datagram.length), datagram) || 0xffff);
   return datagram;
+}
+
+export const PROTO_IGMP = 2;
+
+/**
+ * IGMP message (RFC 2236 2): type, max response code, group, then `extra` zero bytes (4 make
+ * a query an IGMPv3 one, RFC 3376 4.1).
+ */
+export function igmp(type: number, maxResp: number, group: string, extra = 0): Uint8Array {
+  const message = new Uint8Array(8 + extra);
+  message[0] = type;
+  message[1] = maxResp;
+  message.set(ipBytes(group), 4);
+  new DataView(message.buffer).setUint16(2, internetChecksum(message));
+  return message;
 }
 
 export interface Host {

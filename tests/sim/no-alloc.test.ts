@@ -5,7 +5,9 @@
 // fragmented replies) leave the memory size and the heap probe exactly where they were; so do
 // the same frames double-tagged on a QinQ interface, real TCP connections between two modules,
 // HTTP requests to the module's server, ping, UDP and traceroute through a third module that
-// routes and fragments, and frames through the ENC28J60 driver and chip model.
+// routes and fragments, frames through the ENC28J60 driver and chip model, and DHCP lease
+// cycles (NAKs, DECLINEs, renewal, rebinding, expiry), RFC 5227 probes and defences, IGMP joins,
+// queries and leaves, all on a VLAN-tagged interface.
 // Runs the module bare (no Stack, no wire) so a million frames take seconds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -16,17 +18,22 @@ import { VirtualClock } from '../../host/nic/wire.ts';
 import { makeRandom, Stack, wasmPath, type Nic } from '../../host/runtime.ts';
 import { Enc28j60 } from '../../host/sim/enc28j60.ts';
 import { Enc28j60Bus } from '../../host/sim/enc28j60-bus.ts';
+import { DhcpScript, dhcpOf } from './dhcp-server.ts';
 import {
   arp,
+  arpReplyFrame,
   arpRequestFrame,
   echoRequestFrame,
   ethernet,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   icmpEcho,
+  igmp,
   ipv4,
   ipv4Fragments,
+  parseFrame,
   PROTO_ICMP,
+  PROTO_IGMP,
   PROTO_UDP,
   udp,
   udpFrame,
@@ -569,4 +576,182 @@ for (const profile of ['tiny', 'default'] as const) {
     assert.equal(sent, seen.eth_tx_frames);
     assert.deepEqual(chip.warnings, []);
   });
+}
+
+/**
+ * A module on VLAN 100 against a scripted network (every frame tagged both ways): DHCP leases
+ * got straight, after a NAK or after a DECLINE of an address the RFC 5227 probes found in use;
+ * each lease then carries IGMP joins, queries of every version, another member's report and
+ * leaves, plus pings and UDP echoes (also untagged and on another VLAN, both dropped); then
+ * ends renewed at T1 and expired after a silent rebinding, defended once and lost to a second
+ * conflict, NAKed at renewal, or released, followed by a probed static address (conflicting
+ * every other time). The module clock runs through poll() in 100 ms steps across the u32 wrap.
+ */
+const LEASE_ROUNDS = 192;
+const VID = 100;
+for (const profile of PROFILES) {
+  test(`${profile}: ${LEASE_ROUNDS} DHCP leases with probes, defences, IGMP and VLAN-tagged traffic allocate nothing`, async () => {
+    const CLIENT_MAC = '02:00:00:00:00:0c';
+    const SERVER: Host = { mac: '02:00:00:00:00:5e', ip: '192.0.2.254' };
+    const PEER: Host = { mac: '02:00:00:00:00:77', ip: '192.0.2.9' };
+    const HOLDER_MAC = '02:00:00:00:00:66';
+    const STATIC = '192.0.2.200';
+    const sent: Uint8Array[] = [];
+    const { ex } = await instantiate(wasmPath(profile), (frame) => sent.push(frame), 5);
+    let now = 0xffff_0000;
+    ex.poll(now);
+    assert.ok(ex.iface_set_mac(0, 0x0200, 0x0000000c) >= 0);
+    assert.equal(ex.iface_set_vlan(0, VID), 0);
+    assert.ok(ex.iface_up(0) >= 0);
+    assert.ok(ex.service_udp_echo(ECHO_PORT) >= 0);
+    const script = new DhcpScript(SERVER, CLIENT_MAC, [], 40);
+    /** Addresses another host holds: it answers ARP for them, the probes included. */
+    const held = new Set<string>();
+    const names = Buffer.from(ex.memory.buffer, ex.counter_names(), ex.counter_names_bytes()).toString('latin1').split('\n');
+    const counter = (name: string) => new Uint32Array(ex.memory.buffer, ex.counters(), ex.counter_count())[names.indexOf(name)];
+    const rxPtr = ex.rx_buffer(0);
+    const memory = new Uint8Array(ex.memory.buffer);
+    const rxRaw = (frame: Uint8Array) => {
+      memory.set(frame, rxPtr);
+      ex.rx(0, frame.length);
+    };
+    const rx = (frame: Uint8Array, vid = VID) => rxRaw(withTags(frame, [[0x8100, vid]]));
+    let taggedTx = 0;
+    const deliver = () => {
+      for (let n = 0; n < 1000 && sent.length; n++) {
+        const bytes = sent.shift()!;
+        assert.ok(bytes[12] === 0x81 && bytes[13] === 0x00 && (((bytes[14] << 8) | bytes[15]) & 0xfff) === VID, 'sent untagged or on another VLAN');
+        taggedTx++;
+        const inner = new Uint8Array(bytes.length - 4);
+        inner.set(bytes.subarray(0, 12));
+        inner.set(bytes.subarray(16), 12);
+        const frame = parseFrame(inner);
+        const message = dhcpOf(frame);
+        const reply = message && script.answer(message);
+        if (reply) rx(reply);
+        const a = frame.arp;
+        if (a && a.op === 1) {
+          const owner = a.targetIp === SERVER.ip ? SERVER.mac : a.targetIp === PEER.ip ? PEER.mac : held.has(a.targetIp) ? HOLDER_MAC : null;
+          if (owner) rx(arpReplyFrame(owner, a.targetIp, a.senderMac, a.senderIp));
+        }
+      }
+    };
+    const tick = (ms: number) => {
+      now = (now + ms) >>> 0;
+      ex.poll(now);
+      deliver();
+    };
+    const runUntil = (what: string, done: () => boolean) => {
+      for (let waited = 0; !done(); waited += 100) {
+        assert.ok(waited < 300_000, `round ${round}: ${what} not reached (DHCP state ${ex.dhcp_state()}, address state ${ex.iface_addr_state(0)})`);
+        tick(100);
+      }
+    };
+    const bound = () => ex.dhcp_state() === 4 && ex.iface_addr_state(0) === 2;
+    const moved = (name: string) => {
+      const before = counter(name);
+      return () => counter(name) > before;
+    };
+    const query = (maxResp: number, group: string, dst: string, extra = 0) =>
+      rx(ethernet(multicastMac(dst), PEER.mac, ETHERTYPE_IPV4, ipv4(PEER.ip, dst, PROTO_IGMP, igmp(0x11, maxResp, group, extra), { ttl: 1 })));
+    const fromMember = (type: number, group: string, dst: string) =>
+      rx(ethernet(multicastMac(dst), PEER.mac, ETHERTYPE_IPV4, ipv4(PEER.ip, dst, PROTO_IGMP, igmp(type, 0, group), { ttl: 1 })));
+    const probe = allocationProbe(ex);
+
+    const addressOf = (r: number) => `192.0.2.${50 + (r % 40)}`;
+    let round = 0;
+    script.offers = [addressOf(0)];
+    assert.equal(ex.dhcp_start(0), 0);
+    for (; round < LEASE_ROUNDS; round++) {
+      const address = addressOf(round);
+      // The lease: straight, after a NAK, or after the probes found the offer in use.
+      if (round % 3 === 1) script.nak = 1;
+      if (round % 3 === 2) {
+        held.add(address);
+        runUntil('DECLINE', moved('dhcp_declined'));
+        held.delete(address);
+      }
+      runUntil('lease', bound);
+
+      // IGMP on the lease: two groups (tiny's table), one joined twice; queries v2 general,
+      // v3 general (another member's report suppresses ours), v2 group-specific, now and then v1.
+      const groups = [`239.1.${round}.1`, `239.1.${round}.2`];
+      for (const group of [...groups, groups[0]]) assert.equal(ex.igmp_join(0, parseIpv4(group)), 0);
+      tick(100);
+      query(10, '0.0.0.0', '224.0.0.1');
+      tick(1_100);
+      query(20, '0.0.0.0', '224.0.0.1', 4);
+      fromMember(0x16, groups[0], groups[0]);
+      tick(2_100);
+      query(10, groups[1], groups[1]);
+      const damaged = ethernet(multicastMac('224.0.0.1'), PEER.mac, ETHERTYPE_IPV4, ipv4(PEER.ip, '224.0.0.1', PROTO_IGMP, igmp(0x11, 10, '0.0.0.0'), { ttl: 1 }));
+      damaged[14 + 20 + 1] ^= 0x40; // the checksum no longer matches
+      rx(damaged);
+      // A v3 report and a leave, sent to a joined group (their own 224.0.0.22 and 224.0.0.2 are not joined).
+      fromMember(0x22, '0.0.0.0', groups[0]);
+      fromMember(0x17, groups[1], groups[1]);
+      tick(1_100);
+      if (round % 48 === 5) {
+        query(0, '0.0.0.0', '224.0.0.1');
+        tick(10_100);
+      }
+      // Pings and UDP echoes to the lease: tagged answered; untagged and VLAN 101 dropped.
+      for (let i = 0; i < 8; i++) {
+        const data = Uint8Array.from({ length: 1 + ((round * 131 + i * 97) % 1400) }, (_, k) => k + i);
+        const to: Host = { mac: CLIENT_MAC, ip: address };
+        rx(echoRequestFrame(PEER, to, round, i, data));
+        rx(udpFrame(PEER, to, 40000 + i, ECHO_PORT, data));
+        rxRaw(echoRequestFrame(PEER, to, round, i, data));
+        rx(udpFrame(PEER, to, 40000 + i, ECHO_PORT, data), VID + 1);
+        deliver();
+      }
+      assert.equal(ex.igmp_leave(0, parseIpv4(groups[0])), 0);
+      for (const group of groups) assert.equal(ex.igmp_leave(0, parseIpv4(group)), 0);
+      assert.ok(ex.igmp_leave(0, parseIpv4(groups[0])) < 0, 'left twice');
+      tick(100);
+
+      // The end of the lease. A NAK or expiry starts over at once: the next DISCOVER gets the next round's offer.
+      script.offers = [addressOf(round + 1)];
+      if (round % 4 === 0) {
+        runUntil('renewal', moved('dhcp_leases'));
+        script.silent = true;
+        runUntil('expiry', moved('dhcp_lease_expired'));
+        script.silent = false;
+      } else if (round % 4 === 1) {
+        // Another host claims the address: defended once, given up at the second claim (RFC 5227 2.4 (b)).
+        const intruder = arpRequestFrame(HOLDER_MAC, address, address);
+        rx(intruder);
+        assert.ok(bound(), 'defended');
+        tick(1_000);
+        const declined = moved('dhcp_declined');
+        rx(intruder);
+        runUntil('DECLINE after the defence', declined);
+      } else if (round % 4 === 2) {
+        script.nak = 1;
+        runUntil('NAK at renewal', moved('dhcp_rx_nak'));
+      } else {
+        ex.dhcp_stop();
+        assert.equal(ex.iface_addr_state(0), 0);
+        const conflicting = round % 8 === 7;
+        if (conflicting) held.add(STATIC);
+        assert.equal(ex.iface_set_ipv4_probed(0, parseIpv4(STATIC), 24, 0), 0);
+        runUntil('probed address', () => ex.iface_addr_state(0) >= 2);
+        assert.equal(ex.iface_addr_state(0), conflicting ? 3 : 2);
+        held.delete(STATIC);
+        assert.equal(ex.dhcp_start(0), 0);
+      }
+    }
+    probe.check();
+    assert.ok(taggedTx > 0);
+    assert.ok(counter('dhcp_leases') >= LEASE_ROUNDS, `leases: ${counter('dhcp_leases')}`);
+    for (const name of ['dhcp_declined', 'dhcp_tx_decline', 'dhcp_rx_nak', 'dhcp_tx_release', 'dhcp_lease_expired', 'dhcp_retransmits', 'arp_probe_tx', 'arp_announce_tx', 'arp_conflict', 'arp_defend', 'igmp_tx_report', 'igmp_tx_leave', 'igmp_rx_query', 'igmp_rx_v3_query', 'igmp_rx_report_suppressed', 'igmp_rx_v3_report', 'igmp_rx_other_type', 'igmp_rx_bad_checksum', 'eth_rx_vlan_untagged', 'eth_rx_vlan_unknown', 'icmp_tx_echo_reply', 'udp_tx']) {
+      assert.ok(counter(name) > 0, `path not exercised: ${name} = ${counter(name)}`);
+    }
+  });
+}
+
+/** The Ethernet address of an IPv4 multicast group (RFC 1112 6.4). */
+function multicastMac(group: string): string {
+  const [, b, c, d] = group.split('.').map(Number);
+  return ['01', '00', '5e', b & 0x7f, c, d].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
