@@ -22,7 +22,7 @@ import { arp_flush_iface } from "../net/arp";
 import { arp_probe_forget, arp_probe_start, arp_probe_state, ADDR_CONFLICT, ADDR_READY } from "../net/arp_probe";
 import { clock_now, clock_wake_at } from "../net/clock";
 import { iface_addr, iface_mac, iface_set_addr, iface_valid } from "../net/iface";
-import { EADDRINUSE, EINVAL } from "../socket/errno";
+import { EINVAL } from "../socket/errno";
 import { udp_socket_bind, udp_socket_close, udp_socket_open, udp_socket_recvfrom, udp_socket_sendto_iface } from "../socket/udp";
 import {
   dhcp_addr_option, dhcp_check, dhcp_chaddr, dhcp_emit, dhcp_message_type, dhcp_seconds_option, dhcp_xid, dhcp_yiaddr,
@@ -108,7 +108,7 @@ export function dhcp_start(on: i32): i32 {
   const bound = udp_socket_bind(handle, 0, DHCP_CLIENT_PORT);
   if (bound < 0) {
     udp_socket_close(handle);
-    return bound == EADDRINUSE ? EADDRINUSE : bound;
+    return bound;
   }
   socket = handle;
   iface = on;
@@ -124,6 +124,7 @@ export function dhcp_stop(): void {
   dhcp_reset();
 }
 
+/** Stops probing or using the offered address (while PROBING or holding the lease). */
 function drop_address(): void {
   if (state == DHCP_PROBING || has_lease()) {
     arp_probe_forget(iface);
@@ -244,11 +245,7 @@ function bound(): void {
 
 /** The address is in use elsewhere (RFC 2131 3.1.5): DECLINE it, wait, start over. */
 function decline(): void {
-  arp_probe_forget(iface);
-  if (iface_addr(iface) == offered) {
-    iface_set_addr(iface, 0, 0, 0);
-    arp_flush_iface(iface);
-  }
+  drop_address();
   send(DHCPDECLINE, IPV4_BROADCAST, false, 0, offered, server);
   count(Counter.dhcp_declined);
   clear_lease();

@@ -26,10 +26,11 @@ import { clock_now, clock_wake_at } from "../net/clock";
 import { CLOSED, FREE, LISTEN, TIME_WAIT } from "../net/tcp/tcb";
 import {
   tcp_slot, tcp_slot_state, tcp_socket_abort, tcp_socket_accept, tcp_socket_close, tcp_socket_events,
-  tcp_socket_listen, tcp_socket_open, tcp_socket_recv, tcp_socket_send, tcp_socket_send_space,
+  tcp_socket_recv, tcp_socket_send, tcp_socket_send_space,
   tcp_socket_set_keepalive, tcp_socket_shutdown,
   TCP_EV_CLOSED, TCP_EV_ERROR,
 } from "../socket/tcp";
+import { tcp_listener_open } from "./listen";
 
 /** Bytes of a request head (request line and header fields) a connection may hold. */
 @inline export const REQUEST_BYTES: i32 = 1024;
@@ -168,7 +169,7 @@ function put_spaces(n: i32): void {
 }
 
 /** Decimal digits of value, right-aligned in width characters (width 0: no padding). */
-export function put_decimal(value: u64, width: i32): void {
+function put_decimal(value: u64, width: i32): void {
   let n = 0;
   do {
     store<u8>(digits + <usize>n, <u8>(48 + <u32>(value % 10)));
@@ -788,13 +789,8 @@ export function http_start(port: u32): i32 {
     listener = -1;
   }
   if (port == 0) return 0;
-  const handle = tcp_socket_open();
+  const handle = tcp_listener_open(port, TCP_CONNECTION_COUNT);
   if (handle < 0) return handle;
-  const result = tcp_socket_listen(handle, 0, port, TCP_CONNECTION_COUNT);
-  if (result < 0) {
-    tcp_socket_close(handle);
-    return result;
-  }
   listener = handle;
   return 0;
 }

@@ -4,9 +4,11 @@
 import { TCP_CONNECTION_COUNT } from "../config";
 import { copy } from "../lib/bytes";
 import {
-  tcp_socket_accept, tcp_socket_close, tcp_socket_listen, tcp_socket_open, tcp_socket_recv, tcp_socket_send,
+  tcp_socket_accept, tcp_socket_close, tcp_socket_recv, tcp_socket_send,
   tcp_socket_send_space, tcp_socket_events, TCP_EV_CLOSED, TCP_EV_EOF, TCP_EV_ERROR,
 } from "../socket/tcp";
+import { EINVAL } from "../socket/errno";
+import { tcp_listener_open } from "./listen";
 
 @inline export const SERVICE_ECHO: i32 = 1;
 @inline export const SERVICE_DISCARD: i32 = 2;
@@ -32,20 +34,15 @@ export function tcp_services_reset(): void {
 
 /** Starts (port != 0) or stops (port 0) a service. Returns 0 or a negative errno. */
 export function tcp_service_start(kind: i32, port: u32, backlog: i32): i32 {
-  if (kind < SERVICE_ECHO || kind > SERVICE_CHARGEN) return -22;
+  if (kind < SERVICE_ECHO || kind > SERVICE_CHARGEN) return EINVAL;
   const old = unchecked(listeners[kind]);
   if (old >= 0) {
     tcp_socket_close(old);
     unchecked((listeners[kind] = -1));
   }
   if (port == 0) return 0;
-  const handle = tcp_socket_open();
+  const handle = tcp_listener_open(port, backlog);
   if (handle < 0) return handle;
-  const result = tcp_socket_listen(handle, 0, port, backlog);
-  if (result < 0) {
-    tcp_socket_close(handle);
-    return result;
-  }
   unchecked((listeners[kind] = handle));
   return 0;
 }

@@ -33,6 +33,7 @@ export function udp_echo_poll(): void {
   for (;;) {
     const len = udp_socket_recvfrom(handle, buffer, UDP_ECHO_PAYLOAD_MAX, peer);
     if (len < 0) return;
-    udp_socket_sendto(handle, load<u32>(peer), load<u32>(peer, 4), buffer, len);
+    // len is the datagram's full length; only what the buffer took goes back (truncated).
+    udp_socket_sendto(handle, load<u32>(peer), load<u32>(peer, 4), buffer, min(len, UDP_ECHO_PAYLOAD_MAX));
   }
 }

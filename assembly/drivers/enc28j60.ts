@@ -138,11 +138,6 @@ export function enc_ready(): bool {
   return init_state == INIT_READY;
 }
 
-/** The 7 bytes of the last TSV read (after a transmit abort). */
-export function enc_last_tsv(): usize {
-  return tx_status;
-}
-
 // =====================================================================================
 // Low level: one CS frame per command (§1, "Each command has its own CS low->high frame")
 // =====================================================================================
@@ -200,11 +195,6 @@ export function enc_bfc(reg: u32, mask: u32): void {
 export function enc_write16(reg_low: u32, value: u32): void {
   enc_write(reg_low, value & 0xff);
   enc_write(reg_low + 1, (value >> 8) & 0xff);
-}
-
-export function enc_read16(reg_low: u32): u32 {
-  const lo = enc_read(reg_low);
-  return lo | (enc_read(reg_low + 1) << 8);
 }
 
 /** RBM: `len` buffer bytes from ERDPT straight into dst (ERDPT auto-increments and wraps at

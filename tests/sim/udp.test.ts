@@ -39,6 +39,23 @@ test('B sends to A\'s echo service (port 7) and gets the same bytes back', async
   socket.close();
 });
 
+test('tiny echoes a reassembled datagram longer than its echo buffer truncated to that buffer', async () => {
+  // Tiny reassembles up to 2048 bytes and queues up to 1528, but echoes from a 1472-byte buffer
+  // (config.ts UDP_ECHO_PAYLOAD_MAX): the reply carries what the buffer took, nothing after it.
+  const { clock, wire } = simulation();
+  const a = await addNode(wire, clock, { ...A, profile: 'tiny' });
+  const b = await addNode(wire, clock, B);
+  assert.ok(a.stack.exports.service_udp_echo(7) >= 0);
+  const socket = createSocket(b.stack);
+  const got: Buffer[] = [];
+  socket.on('message', (msg) => got.push(msg));
+  const payload = Buffer.from(Array.from({ length: 1500 }, (_, i) => (i * 13 + 5) & 0xff));
+  socket.send(payload, 7, '192.0.2.1');
+  assert.ok(clock.runUntil(() => got.length === 1, 2_000), `echoes: ${got.length}`);
+  assert.deepEqual(got[0], payload.subarray(0, 1472));
+  socket.close();
+});
+
 test('sockets on both stacks talk both ways; ports and addresses are reported', async () => {
   const { clock, a, b } = await setup();
   const server = createSocket(a.stack);
