@@ -238,8 +238,11 @@ function timers(now: u32): void {
 function bound(): void {
   state = DHCP_BOUND;
   count(Counter.dhcp_leases);
-  // The lease's name servers (option 6) become the resolver's, when it names a usable one.
-  if (ipv4_is_unicast(unchecked(dns[0]))) dns_set_servers(unchecked(dns[0]), ipv4_is_unicast(unchecked(dns[1])) ? unchecked(dns[1]) : 0);
+  // The lease's usable name servers (option 6) become the resolver's (a lone second one is
+  // promoted by dns_set_servers); a lease naming none leaves the resolver as it was.
+  const primary = ipv4_is_unicast(unchecked(dns[0])) ? unchecked(dns[0]) : 0;
+  const secondary = ipv4_is_unicast(unchecked(dns[1])) ? unchecked(dns[1]) : 0;
+  if ((primary | secondary) != 0) dns_set_servers(primary, secondary);
   clock_wake_at(t1_at);
 }
 
