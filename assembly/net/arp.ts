@@ -105,6 +105,15 @@ function request(entry: i32): void {
   tx_arp(unchecked(entry_iface[entry]), ARP_OP_REQUEST, 0, unchecked(entry_addr[entry]));
 }
 
+/** A new INCOMPLETE entry for addr, its first request not yet sent, or NONE (cache full, counted). */
+function claim_incomplete(iface: i32, addr: u32): i32 {
+  const entry = claim(iface, addr);
+  if (entry == NONE) { count(Counter.arp_cache_full); return NONE; }
+  unchecked((state[entry] = ARP_INCOMPLETE));
+  unchecked((entry_requests[entry] = 0));
+  return entry;
+}
+
 /** Announces the interface's address (gratuitous ARP: sender and target are both ours). */
 export function arp_announce(iface: i32): void {
   tx_arp(iface, ARP_OP_REQUEST, 0, iface_addr(iface));
@@ -153,14 +162,8 @@ export function arp_output(iface: i32, next_hop: u32, buffer: i32, offset: i32, 
   const now = clock_now();
   let entry = find(iface, next_hop);
   if (entry == NONE) {
-    entry = claim(iface, next_hop);
-    if (entry == NONE) {
-      count(Counter.arp_cache_full);
-      pool_free(buffer);
-      return;
-    }
-    unchecked((state[entry] = ARP_INCOMPLETE));
-    unchecked((entry_requests[entry] = 0));
+    entry = claim_incomplete(iface, next_hop);
+    if (entry == NONE) { pool_free(buffer); return; }
     enqueue(entry, buffer, offset, len);
     request(entry);
     return;
@@ -199,11 +202,8 @@ export function arp_room(iface: i32, next_hop: u32): i32 {
 /** Starts resolving next_hop with no packet waiting, unless it is known or being resolved. */
 export function arp_resolve(iface: i32, next_hop: u32): void {
   if (find(iface, next_hop) != NONE) return;
-  const entry = claim(iface, next_hop);
-  if (entry == NONE) { count(Counter.arp_cache_full); return; }
-  unchecked((state[entry] = ARP_INCOMPLETE));
-  unchecked((entry_requests[entry] = 0));
-  request(entry);
+  const entry = claim_incomplete(iface, next_hop);
+  if (entry != NONE) request(entry);
 }
 
 function learn(entry: i32, mac: usize): void {

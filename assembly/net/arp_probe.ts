@@ -44,7 +44,6 @@ export function arp_probe_reset(): void {
 }
 
 @inline export function arp_probe_state(iface: i32): u8 { return unchecked(state[iface]); }
-@inline export function arp_probe_addr(iface: i32): u32 { return unchecked(probe_addr[iface]); }
 
 /** A random delay in [low, low + span) ms. */
 @inline function random_ms(low: u32, span: u32): u32 {

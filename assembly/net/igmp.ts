@@ -97,19 +97,14 @@ function arm(row: i32, max_ms: u32): void {
   clock_wake_at(deadline);
 }
 
-/** Tells the interface's NIC the groups it now receives. */
-function filter_changed(iface: i32): void {
+/** Tells the interface's NIC the groups it now receives (also after a driver is attached). */
+export function igmp_filter_refresh(iface: i32): void {
   unchecked((filter[0] = ALL_HOSTS_GROUP));
   let n = 1;
   for (let i = 0; i < IGMP_GROUP_COUNT; i++) {
     if (unchecked(refs[i]) > 0 && unchecked(ifaces[i]) == iface) unchecked((filter[n++] = unchecked(groups[i])));
   }
   nic_multicast_changed(iface, changetype<usize>(filter), n);
-}
-
-/** Programs iface's NIC filter again (after a driver is attached). */
-export function igmp_filter_refresh(iface: i32): void {
-  filter_changed(iface);
 }
 
 /**
@@ -131,7 +126,7 @@ export function igmp_join(iface: i32, group: u32): bool {
   // RFC 2236 3: report at once in case we are the first member, and repeat it once later.
   report(row);
   arm(row, IGMP_UNSOLICITED_REPORT_INTERVAL_MS);
-  filter_changed(iface);
+  igmp_filter_refresh(iface);
   return true;
 }
 
@@ -147,7 +142,7 @@ export function igmp_leave(iface: i32, group: u32): bool {
   if (unchecked(last_reporter[row]) && !v1_router_present(iface)) {
     if (send(iface, IGMP_LEAVE_GROUP, group, ALL_ROUTERS_GROUP)) count(Counter.igmp_tx_leave);
   }
-  filter_changed(iface);
+  igmp_filter_refresh(iface);
   return true;
 }
 

@@ -1,11 +1,11 @@
 // The UDP socket API for firmware code and the host: handles are small integers, errors are
 // negative errno values (socket/errno.ts), payloads are caller-owned byte ranges.
-import { IFACE_COUNT, UDP_SOCKET_COUNT } from "../config";
+import { UDP_SOCKET_COUNT } from "../config";
 import { hal_random } from "../hal";
 import { Counter, count } from "../lib/counters";
 import { IPV4_HEADER_BYTES, IP_PROTO_UDP, ipv4_is_multicast, IPV4_BROADCAST } from "../wire/ipv4";
 import { udp_emit_header, UDP_HEADER_BYTES } from "../wire/udp";
-import { iface_addr, iface_is_up, iface_owns_addr } from "../net/iface";
+import { iface_addr, iface_is_up, iface_owns_addr, iface_valid } from "../net/iface";
 import { DEFAULT_TTL } from "../net/ipv4";
 import { tx_ipv4_gather } from "../net/ipv4_frag";
 import { route_lookup } from "../net/route";
@@ -85,7 +85,7 @@ export function udp_socket_sendto(handle: i32, addr: u32, port: u32, data: usize
  */
 export function udp_socket_sendto_iface(handle: i32, iface: i32, addr: u32, port: u32, data: usize, len: i32): i32 {
   if (!valid(handle) || udp_state(handle) != UDP_BOUND) return EBADF;
-  if (iface < 0 || iface >= IFACE_COUNT || addr == 0 || port == 0 || port > 0xffff || len < 0) return EINVAL;
+  if (!iface_valid(iface) || addr == 0 || port == 0 || port > 0xffff || len < 0) return EINVAL;
   if (len > UDP_PAYLOAD_MAX) return EMSGSIZE;
   if (!iface_is_up(iface)) return ENETDOWN;
   return send(handle, iface, iface_addr(iface), addr, port, data, len);

@@ -49,7 +49,6 @@ import { Counter } from "../lib/counters";
 
 @inline export function dns_id(msg: usize): u32 { return get16(msg + ID); }
 @inline export function dns_flags(msg: usize): u32 { return get16(msg + FLAGS); }
-@inline export function dns_rcode(msg: usize): u32 { return get16(msg + FLAGS) & RCODE_MASK; }
 @inline export function dns_qdcount(msg: usize): u32 { return get16(msg + QDCOUNT); }
 @inline export function dns_ancount(msg: usize): u32 { return get16(msg + ANCOUNT); }
 

@@ -8,7 +8,7 @@
 // An error's data (the quote) is read only after icmp_quote_check: then the quoted IP header
 // and the first 8 bytes after it (RFC 792: "64 bits of Original Data") are inside the message.
 import { get16, get32, put16, put32 } from "../lib/bytes";
-import { IPV4_HEADER_BYTES } from "./ipv4";
+import { ipv4_header_len, IPV4_HEADER_BYTES } from "./ipv4";
 import { checksum, finish, sum_bytes } from "../lib/checksum";
 import { Counter } from "../lib/counters";
 
@@ -83,9 +83,9 @@ export function icmp_emit_echo_header(ptr: usize, type: u32, rest: u32, data: us
 export function icmp_quote_check(ptr: usize, len: i32): Counter {
   const quote_len = len - ICMP_HEADER_BYTES;
   if (quote_len < IPV4_HEADER_BYTES + ICMP_QUOTE_TRANSPORT_BYTES) return Counter.icmp_rx_bad_quote;
-  const ver_ihl = load<u8>(ptr + <usize>ICMP_HEADER_BYTES);
-  if (ver_ihl >> 4 != 4) return Counter.icmp_rx_bad_quote;
-  const header_len = <i32>(ver_ihl & 0x0f) << 2;
+  const quote = icmp_quote(ptr);
+  if (load<u8>(quote) >> 4 != 4) return Counter.icmp_rx_bad_quote;
+  const header_len = ipv4_header_len(quote);
   if (header_len < IPV4_HEADER_BYTES || header_len + ICMP_QUOTE_TRANSPORT_BYTES > quote_len) return Counter.icmp_rx_bad_quote;
   return Counter.OK;
 }

@@ -3,7 +3,7 @@
 //   0        1       2          4        6              8     9       10        12    16    20
 //   | ver/ihl | tos  | total len | ident  | flags/offset | ttl | proto | checksum | src | dst | options...
 import { get16, get32, put16, put32 } from "../lib/bytes";
-import { checksum } from "../lib/checksum";
+import { checksum, finish } from "../lib/checksum";
 import { Counter } from "../lib/counters";
 
 @inline const VER_IHL: usize = 0;
@@ -58,6 +58,12 @@ export function ipv4_check(ptr: usize, len: i32): Counter {
 @inline export function ipv4_src(ptr: usize): u32 { return get32(ptr + SRC); }
 @inline export function ipv4_dst(ptr: usize): u32 { return get32(ptr + DST); }
 
+/** Computes the header checksum over the header length the header itself states. */
+function set_header_checksum(ptr: usize): void {
+  put16(ptr + CHECKSUM, 0);
+  put16(ptr + CHECKSUM, checksum(ptr, ipv4_header_len(ptr)));
+}
+
 /** Writes an option-less header and its checksum. */
 export function ipv4_emit(ptr: usize, total_len: i32, ident: u32, dont_fragment: bool, ttl: u32, protocol: u32, src: u32, dst: u32): void {
   store<u8>(ptr + VER_IHL, 0x45);
@@ -67,10 +73,9 @@ export function ipv4_emit(ptr: usize, total_len: i32, ident: u32, dont_fragment:
   put16(ptr + FLAGS_OFFSET, dont_fragment ? FLAG_DF : 0);
   store<u8>(ptr + TTL, <u8>ttl);
   store<u8>(ptr + PROTOCOL, <u8>protocol);
-  put16(ptr + CHECKSUM, 0);
   put32(ptr + SRC, src);
   put32(ptr + DST, dst);
-  put16(ptr + CHECKSUM, checksum(ptr, IPV4_HEADER_BYTES));
+  set_header_checksum(ptr);
 }
 
 /**
@@ -80,8 +85,7 @@ export function ipv4_emit(ptr: usize, total_len: i32, ident: u32, dont_fragment:
 export function ipv4_set_reassembled(ptr: usize, total_len: i32): void {
   put16(ptr + TOTAL_LENGTH, <u32>total_len);
   put16(ptr + FLAGS_OFFSET, get16(ptr + FLAGS_OFFSET) & FLAG_DF);
-  put16(ptr + CHECKSUM, 0);
-  put16(ptr + CHECKSUM, checksum(ptr, ipv4_header_len(ptr)));
+  set_header_checksum(ptr);
 }
 
 /** The Router Alert option (RFC 2113 2.1): type 148, length 4, value 0 "examine packet". */
@@ -93,8 +97,7 @@ export function ipv4_emit_router_alert(ptr: usize): void {
   store<u8>(ptr + <usize>IPV4_HEADER_BYTES, 0x94);
   store<u8>(ptr + <usize>IPV4_HEADER_BYTES + 1, <u8>IPV4_ROUTER_ALERT_BYTES);
   put16(ptr + <usize>IPV4_HEADER_BYTES + 2, 0);
-  put16(ptr + CHECKSUM, 0);
-  put16(ptr + CHECKSUM, checksum(ptr, IPV4_HEADER_BYTES + IPV4_ROUTER_ALERT_BYTES));
+  set_header_checksum(ptr);
 }
 
 /** An address that can name one host: not 0/8, loopback, multicast, reserved or the broadcast. */
@@ -125,8 +128,7 @@ export function ipv4_emit_fragment(ptr: usize, total_len: i32, offset_bytes: i32
   store<u8>(ptr + VER_IHL, 0x45);
   put16(ptr + TOTAL_LENGTH, <u32>total_len);
   put16(ptr + FLAGS_OFFSET, (<u32>offset_bytes >> 3) | (more ? FLAG_MF : 0));
-  put16(ptr + CHECKSUM, 0);
-  put16(ptr + CHECKSUM, checksum(ptr, IPV4_HEADER_BYTES));
+  set_header_checksum(ptr);
 }
 
 /** TTL less one with the checksum updated incrementally (RFC 1624 eqn. 3; RFC 1812 5.3.1). */
@@ -135,9 +137,7 @@ export function ipv4_decrement_ttl(ptr: usize): void {
   const new_word = old_word - 0x100;
   store<u8>(ptr + TTL, <u8>(new_word >> 8));
   // HC' = ~(~HC + ~m + m')
-  let sum: u32 = (~get16(ptr + CHECKSUM) & 0xffff) + (~old_word & 0xffff) + (new_word & 0xffff);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  put16(ptr + CHECKSUM, ~sum & 0xffff);
+  put16(ptr + CHECKSUM, finish((~get16(ptr + CHECKSUM) & 0xffff) + (~old_word & 0xffff) + (new_word & 0xffff)));
 }
 
 /** 169.254.0.0/16, never forwarded (RFC 3927 7). */
