@@ -129,7 +129,7 @@ function signalled(): Promise<number> {
   });
 }
 
-/** A signal arrived: waits for the lease or the probes end early. */
+/** A signal arrived: waits for the chip, the lease or the probes end early (waitFor). */
 let stopping = false;
 
 function startServices(stack: Stack, options: UpOptions): void {
@@ -161,17 +161,16 @@ async function resolveNames(stack: Stack, names: string[]): Promise<void> {
 
 /** Waits (bounded) until the ENC28J60 is set up; its errors come back as a Failure. */
 async function chipReady(stack: Stack): Promise<string> {
-  for (let waited = 0; waited < CHIP_READY_MS; waited += 10) {
-    const status = stack.nicStatus(0);
-    if (status !== 'initialising') return `EREVID 0x${stack.exports.nic_enc28j60_revision().toString(16).padStart(2, '0')}, link ${status}`;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!(await waitFor(() => stack.nicStatus(0) !== 'initialising', CHIP_READY_MS, 10))) {
+    throw new Failure(`the ENC28J60 was not ready after ${CHIP_READY_MS} ms`);
   }
-  throw new Failure(`the ENC28J60 was not ready after ${CHIP_READY_MS} ms`);
+  return `EREVID 0x${stack.exports.nic_enc28j60_revision().toString(16).padStart(2, '0')}, link ${stack.nicStatus(0)}`;
 }
 
-async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms && !done() && !stopping; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-  if (stopping) throw new Failure('stopped before the address was ready');
+/** Checks done() every stepMs for up to ms, or until a signal (a Failure); resolves to done(). */
+async function waitFor(done: () => boolean, ms: number, stepMs = 50): Promise<boolean> {
+  for (let waited = 0; waited < ms && !done() && !stopping; waited += stepMs) await new Promise((resolve) => setTimeout(resolve, stepMs));
+  if (stopping) throw new Failure('stopped before the stack was ready');
   return done();
 }
 
@@ -207,7 +206,7 @@ async function serve(stack: Stack, options: UpOptions, mac: string, link: LinkTe
   stack.setDnsServers(options.dns);
   stack.start();
   stack.up(0);
-  const control = await listenControl(stack, { stack, ifaceName: link.ifaceName }, upControlPath(options));
+  const control = await listenControl({ stack, ifaceName: link.ifaceName }, upControlPath(options));
   try {
     const chipLine = link.chip ? `netstack: ${link.chip}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
     const { ip: addr, lines } = await address(stack, options);
