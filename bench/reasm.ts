@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { NetstackExports, Profile } from '../host/abi.ts';
 import { parseIpv4 } from '../host/addr.ts';
-import { makeRandom, wasmPath } from '../host/runtime.ts';
+import { makeRandom, readCounters, wasmPath } from '../host/runtime.ts';
 import { noSpiImports } from '../host/spi/bus.ts';
 import { ethernet, ETHERTYPE_IPV4, ipv4Fragments, PROTO_UDP, udp, type Host } from '../tests/sim/frames.ts';
 
@@ -30,12 +30,6 @@ const PORT = 5000;
 /** Distinct arrival orders cycled through (the first in order, the second reversed, the rest shuffled). */
 const ORDERS = 32;
 const WARMUP_DATAGRAMS = 2_000;
-
-function counters(ex: NetstackExports): Record<string, number> {
-  const names = Buffer.from(ex.memory.buffer, ex.counter_names(), ex.counter_names_bytes()).toString('latin1').split('\n');
-  const values = new Uint32Array(ex.memory.buffer, ex.counters(), ex.counter_count());
-  return Object.fromEntries(names.map((name, i) => [name, values[i]]));
-}
 
 /** Frames for ORDERS datagrams (identifications 1..ORDERS), each in its own arrival order. */
 function datagramFrames(udpBytes: number, fragmentBytes: number): Uint8Array[][] {
@@ -91,12 +85,12 @@ export async function reasmBench(profile: Profile, datagrams: number, udpBytes =
     }
   };
   run(WARMUP_DATAGRAMS);
-  const before = counters(ex);
+  const before = readCounters(ex);
   received = 0;
   const started = performance.now();
   run(datagrams);
   const seconds = (performance.now() - started) / 1000;
-  const after = counters(ex);
+  const after = readCounters(ex);
   const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
   const notes: string[] = [];
   if (received !== datagrams) notes.push(`${received} of ${datagrams} datagrams read from the socket`);

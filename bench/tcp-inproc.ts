@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { TcpEvent, TcpStateName, type NetstackExports, type Profile } from '../host/abi.ts';
 import { parseCidr, parseIpv4, parseMac } from '../host/addr.ts';
-import { wasmPath } from '../host/runtime.ts';
+import { makeRandom, readCounters, wasmPath } from '../host/runtime.ts';
 import { noSpiImports } from '../host/spi/bus.ts';
 
 const A = { mac: '02:00:00:00:00:0a', cidr: '192.0.2.1/24' };
@@ -45,17 +45,9 @@ class Node {
 
   static async load(profile: Profile, seed: number): Promise<Node> {
     let self: Node | null = null;
-    let state = seed >>> 0 || 1;
-    const random = () => {
-      state ^= state << 13;
-      state >>>= 0;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      state >>>= 0;
-      return state | 0;
-    };
+    const random = makeRandom(seed);
     const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath(profile)), {
-      hal: { nic_tx: (_i: number, ptr: number, len: number) => self!.tx(ptr, len), log: () => {}, random, ...noSpiImports },
+      hal: { nic_tx: (_i: number, ptr: number, len: number) => self!.tx(ptr, len), log: () => {}, random: () => random() | 0, ...noSpiImports },
       env: { abort: () => { throw new Error('netstack module abort'); } },
     });
     self = new Node(instance.exports as unknown as NetstackExports);
@@ -84,9 +76,7 @@ class Node {
   }
 
   counters(): Record<string, number> {
-    const names = Buffer.from(this.ex.memory.buffer, this.ex.counter_names(), this.ex.counter_names_bytes()).toString('latin1').split('\n');
-    const values = new Uint32Array(this.ex.memory.buffer, this.ex.counters(), this.ex.counter_count());
-    return Object.fromEntries(names.map((n, i) => [n, values[i]]).filter(([n, v]) => n && v));
+    return Object.fromEntries(Object.entries(readCounters(this.ex)).filter(([n, v]) => n && v));
   }
 
   private tx(ptr: number, len: number): number {

@@ -204,7 +204,8 @@ const PING_COUNT_MAX = 10_000;
 const PROBE_SIZE_MAX = 65_507;
 const PROBE_TIMEOUT_MAX_MS = 60_000;
 
-export const TAP_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+/** A Linux interface name: 1-15 characters, not "." or "..". */
+export const TAP_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,15}$/;
 export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Outer TPIDs --qinq-tpid names: 802.1ad's S-tag, or 802.1Q's for bridges older than 802.1ad. */
 const QINQ_TPIDS: Record<string, number> = { '88a8': 0x88a8, '8100': 0x8100 };
@@ -260,7 +261,7 @@ function controlTarget(values: Values, command: string): ControlTarget {
     return { control };
   }
   if (tap === undefined) throw new UsageError(`${command} needs --control PATH or --tap NAME (the stack's TAP)`);
-  if (!TAP_NAME.test(tap) || tap === '.' || tap === '..') throw new UsageError(`--tap "${tap}": 1-15 of A-Z a-z 0-9 _ . -`);
+  if (!TAP_NAME.test(tap)) throw new UsageError(`--tap "${tap}": 1-15 of A-Z a-z 0-9 _ . -`);
   return { tap };
 }
 
@@ -315,7 +316,7 @@ function parseUp(argv: string[]): Command {
   const spidev = nic === 'enc28j60-spidev';
   const tap = spidev ? '' : required(text('tap'), '--tap NAME');
   if (spidev && text('tap') !== undefined) throw new UsageError('--tap does not apply to --nic enc28j60-spidev (the chip is the link)');
-  if (!spidev && (!TAP_NAME.test(tap) || tap === '.' || tap === '..')) throw new UsageError(`--tap "${tap}": 1-15 of A-Z a-z 0-9 _ . -`);
+  if (!spidev && !TAP_NAME.test(tap)) throw new UsageError(`--tap "${tap}": 1-15 of A-Z a-z 0-9 _ . -`);
   const spi = text('spi');
   if (spidev && !spi) throw new UsageError('--nic enc28j60-spidev needs --spi /dev/spidevB.C');
   if (!spidev && spi !== undefined) throw new UsageError('--spi applies only to --nic enc28j60-spidev');
@@ -433,7 +434,7 @@ function fields(text: string, flag: string, allowed: string[]): { head: string; 
 
 function parseIface(text: string): ExtraIface {
   const { head: tap, keys } = fields(text, '--iface', ['ip', 'host-ip', 'netns', 'mac', 'mtu']);
-  if (!TAP_NAME.test(tap) || tap === '.' || tap === '..') throw new UsageError(`--iface "${text}": TAP name of 1-15 of A-Z a-z 0-9 _ . -`);
+  if (!TAP_NAME.test(tap)) throw new UsageError(`--iface "${text}": TAP name of 1-15 of A-Z a-z 0-9 _ . -`);
   if (!keys.ip) throw new UsageError(`--iface "${text}": needs ip=ADDR/PREFIX`);
   check(() => parseCidr(keys.ip), '--iface ip=');
   if (keys['host-ip'] !== undefined) check(() => parseCidr(keys['host-ip']), '--iface host-ip=');

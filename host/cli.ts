@@ -129,7 +129,7 @@ function signalled(): Promise<number> {
   });
 }
 
-/** A signal arrived: waits for the lease or the probes end early. */
+/** A signal arrived: waits for the chip, the lease or the probes end early (waitFor). */
 let stopping = false;
 
 function startServices(stack: Stack, options: UpOptions): void {
@@ -161,24 +161,69 @@ async function resolveNames(stack: Stack, names: string[]): Promise<void> {
 
 /** Waits (bounded) until the ENC28J60 is set up; its errors come back as a Failure. */
 async function chipReady(stack: Stack): Promise<string> {
-  for (let waited = 0; waited < CHIP_READY_MS; waited += 10) {
-    const status = stack.nicStatus(0);
-    if (status !== 'initialising') return `EREVID 0x${stack.exports.nic_enc28j60_revision().toString(16).padStart(2, '0')}, link ${status}`;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!(await waitFor(() => stack.nicStatus(0) !== 'initialising', CHIP_READY_MS, 10))) {
+    throw new Failure(`the ENC28J60 was not ready after ${CHIP_READY_MS} ms`);
   }
-  throw new Failure(`the ENC28J60 was not ready after ${CHIP_READY_MS} ms`);
+  return `EREVID 0x${stack.exports.nic_enc28j60_revision().toString(16).padStart(2, '0')}, link ${stack.nicStatus(0)}`;
 }
 
-async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms && !done() && !stopping; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-  if (stopping) throw new Failure('stopped before the address was ready');
+/** Checks done() every stepMs for up to ms, or until a signal (a Failure); resolves to done(). */
+async function waitFor(done: () => boolean, ms: number, stepMs = 50): Promise<boolean> {
+  for (let waited = 0; waited < ms && !done() && !stopping; waited += stepMs) await new Promise((resolve) => setTimeout(resolve, stepMs));
+  if (stopping) throw new Failure('stopped before the stack was ready');
   return done();
 }
 
-/** Sets interface 0's MAC, and its address unless it comes later (DHCP, probing: see address()). */
-function configure(stack: Stack, options: UpOptions, mac: string): void {
+/** Interface 0's MAC (--mac, or one derived from the seed), its address unless that comes later
+ *  (DHCP, probing: see address()), and its VLAN tags. Returns the MAC. */
+function configure(stack: Stack, options: UpOptions, seed: number): string {
+  const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
   if (options.dhcp || options.probe) stack.setMac(0, mac);
   else stack.configure(0, { mac, ip: options.ip!, gateway: options.gateway });
+  if (options.vlan) stack.setVlan(0, options.vlan);
+  if (options.qinq !== undefined) stack.setQinq(0, { outerVid: options.qinq, tpid: options.qinqTpid });
+  return mac;
+}
+
+/** What `up` says about its link: the name in the "up" line, interface names for `show`, and
+ *  where the ENC28J60 is (null without one). */
+interface LinkText {
+  name: string;
+  ifaceName(iface: number): string;
+  chip: string | null;
+}
+
+/**
+ * The sequence every `up` shares once interface 0 is configured and attached (and any other
+ * interface is up): starts the services, the stack and the control socket, waits for the
+ * chip and the address, then routes, DNS and groups, and prints the "up" line. Returns the
+ * control socket (closed here if anything fails).
+ */
+async function serve(stack: Stack, options: UpOptions, mac: string, link: LinkText): Promise<{ close(): void }> {
+  if (options.mtu) stack.setMtu(0, options.mtu);
+  if (options.forward) stack.setForwarding(true);
+  startServices(stack, options);
+  stack.setDnsServers(options.dns);
+  stack.start();
+  stack.up(0);
+  const control = await listenControl({ stack, ifaceName: link.ifaceName }, upControlPath(options));
+  try {
+    const chipLine = link.chip ? `netstack: ${link.chip}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
+    const { ip: addr, lines } = await address(stack, options);
+    // Static routes need their gateway's subnet connected: after a DHCP lease or probes.
+    for (const route of options.routes) stack.addRoute(route.dst, { via: route.via, metric: route.metric });
+    // An explicit --dns wins over the servers of a DHCP lease (which the module applies when bound).
+    if (options.dhcp && options.dns.length) stack.setDnsServers(options.dns);
+    // After the chip is ready and the address is in use, so the first reports reach the wire.
+    for (const group of options.join) stack.joinGroup(0, group);
+    process.stdout.write(`netstack: up ${link.name} ${addr} ${mac}\n${chipLine}${lines}`);
+    if (process.env[DEMO_ENV]) process.stdout.write(`${DEMO_HINTS}\n`);
+    void resolveNames(stack, options.resolve);
+    return control;
+  } catch (error) {
+    control.close();
+    throw error;
+  }
 }
 
 /** With the interface up: waits for the DHCP lease, or for --ip's RFC 5227 probes. Returns the
@@ -223,6 +268,13 @@ async function upHere(options: UpOptions): Promise<number> {
   let stack: Stack | null = null;
   let chip: Enc28j60 | null = null;
   let control: { close(): void } | null = null;
+  const close = async () => {
+    control?.close();
+    stack?.stop();
+    chip?.close();
+    nic.close();
+    await closeTaps(tap, extraTaps);
+  };
   try {
     if (options.pcap) nic = withPcap(nic, options.pcap);
     if (options.dropChance || options.corruptChance || options.delayMs) {
@@ -234,40 +286,20 @@ async function upHere(options: UpOptions): Promise<number> {
       chip = new Enc28j60({ nic, clock: realClock, spiHz: options.spiHz, onInt: (on) => on && stack?.kick() });
     }
     stack = await Stack.load({ profile: options.profile, seed, spi: chip ? new Enc28j60Bus(chip) : undefined });
-    const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
-    configure(stack, options, mac);
-    if (options.vlan) stack.setVlan(0, options.vlan);
-    if (options.qinq !== undefined) stack.setQinq(0, { outerVid: options.qinq, tpid: options.qinqTpid });
+    const mac = configure(stack, options, seed);
     if (chip) stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex, interrupt: true });
     else stack.attach(0, nic);
     // The kernel side must be up before the stack's gratuitous ARP, or write() fails.
     if (options.hostIp) ip('addr', 'add', options.hostIp, 'dev', options.tap);
     ip('link', 'set', 'dev', options.tap, 'up');
-    if (options.mtu) stack.setMtu(0, options.mtu);
     for (const [index, extra] of options.ifaces.entries()) extraTaps.push(await upExtraIface(stack, index + 1, extra, seed));
-    if (options.forward) stack.setForwarding(true);
-    startServices(stack, options);
-    stack.setDnsServers(options.dns);
-    stack.start();
-    stack.up(0);
-    control = await listenControl(stack, { stack, ifaceName: (i) => (i === 0 ? options.tap : options.ifaces[i - 1]?.tap ?? `if${i}`) }, upControlPath(options));
-    const chipLine = chip ? `netstack: ENC28J60 model on the TAP, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n` : '';
-    const { ip: addr, lines } = await address(stack, options);
-    // Static routes need their gateway's subnet connected: after a DHCP lease or probes.
-    for (const route of options.routes) stack.addRoute(route.dst, { via: route.via, metric: route.metric });
-    // An explicit --dns wins over the servers of a DHCP lease (which the module applies when bound).
-    if (options.dhcp && options.dns.length) stack.setDnsServers(options.dns);
-    // After the chip is ready and the address is in use, so the first reports reach the wire.
-    for (const group of options.join) stack.joinGroup(0, group);
-    process.stdout.write(`netstack: up ${options.tap} ${addr} ${mac}\n${chipLine}${lines}`);
-    if (process.env[DEMO_ENV]) process.stdout.write(`${DEMO_HINTS}\n`);
-    void resolveNames(stack, options.resolve);
+    control = await serve(stack, options, mac, {
+      name: options.tap,
+      ifaceName: (i) => (i === 0 ? options.tap : options.ifaces[i - 1]?.tap ?? `if${i}`),
+      chip: chip && 'ENC28J60 model on the TAP',
+    });
   } catch (error) {
-    control?.close();
-    stack?.stop();
-    chip?.close();
-    nic.close();
-    await closeTaps(tap, extraTaps);
+    await close();
     throw error;
   }
   const failed = new Promise<number>((resolve) => {
@@ -279,11 +311,7 @@ async function upHere(options: UpOptions): Promise<number> {
     }
   });
   const code = await Promise.race([failed, stopped, upProbe(stack, options)]);
-  control!.close();
-  stack.stop();
-  chip?.close();
-  nic.close();
-  await closeTaps(tap, extraTaps);
+  await close();
   printCounters(stack, options.tap);
   return code;
 }
@@ -331,37 +359,26 @@ async function upSpidev(options: UpOptions): Promise<number> {
   const bus = SpidevBus.open(options.spi!, { hz: options.spiHz });
   let stack: Stack | null = null;
   let control: { close(): void } | null = null;
-  try {
-    stack = await Stack.load({ profile: options.profile, seed, spi: bus });
-    const mac = formatMac(...parseMac(options.mac ?? randomMac(makeRandom(seed))));
-    configure(stack, options, mac);
-    if (options.vlan) stack.setVlan(0, options.vlan);
-    if (options.qinq !== undefined) stack.setQinq(0, { outerVid: options.qinq, tpid: options.qinqTpid });
-    stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
-    if (options.mtu) stack.setMtu(0, options.mtu);
-    startServices(stack, options);
-    stack.setDnsServers(options.dns);
-    stack.start();
-    stack.up(0);
-    control = await listenControl(stack, { stack, ifaceName: () => basename(options.spi!) }, upControlPath(options));
-    const chipLine = `netstack: ENC28J60 on ${options.spi}, SPI ${options.spiHz / 1e6} MHz, ${await chipReady(stack)}\n`;
-    const { ip: addr, lines } = await address(stack, options);
-    for (const route of options.routes) stack.addRoute(route.dst, { via: route.via, metric: route.metric });
-    // An explicit --dns wins over the servers of a DHCP lease (which the module applies when bound).
-    if (options.dhcp && options.dns.length) stack.setDnsServers(options.dns);
-    for (const group of options.join) stack.joinGroup(0, group);
-    process.stdout.write(`netstack: up ${options.spi} ${addr} ${mac}\n${chipLine}${lines}`);
-    void resolveNames(stack, options.resolve);
-  } catch (error) {
+  const close = () => {
     control?.close();
     stack?.stop();
     bus.close();
+  };
+  try {
+    stack = await Stack.load({ profile: options.profile, seed, spi: bus });
+    const mac = configure(stack, options, seed);
+    stack.attachEnc28j60(0, { fullDuplex: options.fullDuplex });
+    control = await serve(stack, options, mac, {
+      name: options.spi!,
+      ifaceName: () => basename(options.spi!),
+      chip: `ENC28J60 on ${options.spi}`,
+    });
+  } catch (error) {
+    close();
     throw error;
   }
   const code = await Promise.race([stopped, upProbe(stack, options)]);
-  control!.close();
-  stack.stop();
-  bus.close();
+  close();
   printCounters(stack, options.spi!);
   return code;
 }

@@ -16,7 +16,6 @@ import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { SHOW, type ShowContext } from './show.ts';
-import type { Stack } from './runtime.ts';
 
 /** Longest request line accepted, and how long a client may take to send it. */
 const REQUEST_BYTES_MAX = 4096;
@@ -36,7 +35,8 @@ export function defaultControlPath(name: string, env: NodeJS.ProcessEnv = proces
   return join(dir, `${name}.sock`);
 }
 
-async function serve(stack: Stack, context: ShowContext, request: ControlRequest, send: (event: ControlEvent) => void): Promise<void> {
+async function serve(context: ShowContext, request: ControlRequest, send: (event: ControlEvent) => void): Promise<void> {
+  const { stack } = context;
   if (request.cmd === 'show') {
     const show = SHOW[request.what];
     if (!show) throw new Error(`show: unknown listing "${request.what}" (one of ${Object.keys(SHOW).join(', ')})`);
@@ -54,7 +54,7 @@ async function serve(stack: Stack, context: ShowContext, request: ControlRequest
   }
 }
 
-function handle(stack: Stack, context: ShowContext, socket: Socket): void {
+function handle(context: ShowContext, socket: Socket): void {
   let buffer = '';
   let started = false;
   const send = (event: ControlEvent) => socket.writable && socket.write(`${JSON.stringify(event)}\n`);
@@ -79,20 +79,20 @@ function handle(stack: Stack, context: ShowContext, socket: Socket): void {
       socket.end();
       return;
     }
-    serve(stack, context, request, send)
+    serve(context, request, send)
       .catch((error: Error) => send({ event: 'error', message: error.message.replace(/^netstack: /, '') }))
       .finally(() => socket.end());
   });
 }
 
-/** Listens on path (0600); a stale socket file is replaced, a live one is an error. */
-export async function listenControl(stack: Stack, context: ShowContext, path: string): Promise<{ close(): void }> {
+/** Serves context.stack on path (0600); a stale socket file is replaced, a live one is an error. */
+export async function listenControl(context: ShowContext, path: string): Promise<{ close(): void }> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   if (await answers(path)) throw new Error(`another netstack answers on ${path}`);
   try {
     unlinkSync(path);
   } catch {}
-  const server: Server = createServer((socket) => handle(stack, context, socket));
+  const server: Server = createServer((socket) => handle(context, socket));
   server.maxConnections = CLIENTS_MAX;
   // The socket is born with the umask's mode: no window where others could connect.
   const umask = process.umask(0o177);

@@ -149,6 +149,17 @@ export function wasmPath(profile: Profile, debug = false): string {
   throw new Error(`netstack: ${file} not found; run \`npm run build\` first`);
 }
 
+/** The module's counter names in its order (counter_names(): latin1, one a line). */
+function counterNames(ex: NetstackExports): string[] {
+  return Buffer.from(ex.memory.buffer, ex.counter_names(), ex.counter_names_bytes()).toString('latin1').split('\n');
+}
+
+/** Counter name -> value, read from the module's memory (for hosts that drive a bare module). */
+export function readCounters(ex: NetstackExports, names = counterNames(ex)): Record<string, number> {
+  const values = new Uint32Array(ex.memory.buffer, ex.counters(), ex.counter_count());
+  return Object.fromEntries(names.map((name, i) => [name, values[i]]));
+}
+
 /**
  * xorshift32 after one splitmix32 scramble of the seed, so nearby seeds give unrelated
  * streams; deterministic when seeded, so simulations replay exactly.
@@ -407,15 +418,7 @@ export class Stack {
   }
 
   counters(): Record<string, number> {
-    if (!this.counterNames) {
-      const ptr = this.exports.counter_names();
-      const bytes = this.exports.counter_names_bytes();
-      this.counterNames = Buffer.from(this.exports.memory.buffer, ptr, bytes).toString('latin1').split('\n');
-    }
-    const values = new Uint32Array(this.exports.memory.buffer, this.exports.counters(), this.exports.counter_count());
-    const result: Record<string, number> = {};
-    this.counterNames.forEach((name, i) => (result[name] = values[i]));
-    return result;
+    return readCounters(this.exports, (this.counterNames ??= counterNames(this.exports)));
   }
 
   arpTable(): ArpRow[] {
