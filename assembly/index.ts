@@ -18,7 +18,7 @@ import {
 } from "./net/icmp_probe";
 import { ipv4_reasm_busy, ipv4_reasm_poll, REASM_MEMORY_BYTES } from "./net/ipv4_reasm";
 import { igmp_filter_refresh, igmp_join as igmp_join_group, igmp_leave as igmp_leave_group, igmp_poll, igmp_reset } from "./net/igmp";
-import { iface_addr, iface_has_mac, iface_is_up, iface_mtu as iface_mtu_of, iface_set_addr, iface_set_mac_bytes, iface_set_mtu_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan,
+import { iface_addr, iface_has_mac, iface_is_up, iface_mtu as iface_mtu_of, iface_prefix, iface_set_addr, iface_set_mac_bytes, iface_set_mtu_bytes, iface_set_up, iface_set_vlan_id, iface_valid, iface_vlan,
   iface_qinq_svid, iface_set_qinq_tag, QINQ_ANY, QINQ_OFF } from "./net/iface";
 import { ipv4_reset, ALL_HOSTS_GROUP } from "./net/ipv4";
 import { ipv4_set_forwarding } from "./net/ipv4_forward";
@@ -162,6 +162,10 @@ export function iface_set_vlan(iface: i32, vid: i32): i32 {
   iface_set_vlan_id(iface, <u32>vid);
   return 0;
 }
+
+/** The interface's IPv4 address and prefix as in use now (static, probed or leased); 0 = none. */
+export function iface_ipv4(iface: i32): u32 { return iface_valid(iface) ? iface_addr(iface) : 0; }
+export function iface_ipv4_prefix(iface: i32): i32 { return iface_valid(iface) ? iface_prefix(iface) : EINVAL; }
 
 export function iface_get_vlan(iface: i32): i32 {
   return iface_valid(iface) ? <i32>iface_vlan(iface) : EINVAL;

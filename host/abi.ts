@@ -161,6 +161,9 @@ export interface NetstackExports {
   /** 802.1Q: bind iface to VLAN vid (1..4094; 0 = untagged). EINVAL otherwise. */
   iface_set_vlan(iface: number, vid: number): number;
   iface_get_vlan(iface: number): number;
+  /** The address in use now (static, probed or leased), 0 = none, and its prefix length. */
+  iface_ipv4(iface: number): number;
+  iface_ipv4_prefix(iface: number): number;
   /**
    * QinQ (802.1ad) on an interface bound with iface_set_vlan: svid 1..4094 matched (received
    * frames carry that outer tag; sent frames get it with TPID tpid, 0x88a8 or 0x8100, 0 =

@@ -187,8 +187,6 @@ export class Stack {
   private running = false;
   private nextPollAt = 0;
   private counterNames: string[] | null = null;
-  /** What configure() was given, per interface (for listings). */
-  private readonly configs: (IfaceConfig | null)[];
   /** Called after every poll and every received frame, so socket layers can read their queues. */
   readonly afterPoll: Set<() => void> = new Set();
 
@@ -196,7 +194,6 @@ export class Stack {
     this.exports = exports;
     this.clock = clock;
     this.nics = new Array(exports.iface_count()).fill(null);
-    this.configs = new Array(exports.iface_count()).fill(null);
   }
 
   static async load(options: LoadOptions = {}): Promise<Stack> {
@@ -272,18 +269,21 @@ export class Stack {
     const { addr, prefix } = parseCidr(config.ip);
     const gateway = config.gateway ? parseIpv4(config.gateway) : 0;
     this.check(this.exports.iface_set_ipv4(iface, addr, prefix, gateway), 'iface_set_ipv4');
-    this.configs[iface] = { ...config };
   }
 
-  /** The configuration of each configured interface. */
-  interfaces(): (IfaceConfig & { iface: number })[] {
-    return this.configs.flatMap((config, iface) => (config ? [{ iface, ...config }] : []));
+  /** Each interface's IPv4 address as the module uses it now (static, probed or leased). */
+  addresses(): { iface: number; addr: string; prefix: number }[] {
+    const rows = [];
+    for (let iface = 0; iface < this.exports.iface_count(); iface++) {
+      const addr = this.exports.iface_ipv4(iface);
+      if (addr !== 0) rows.push({ iface, addr: formatIpv4(addr), prefix: this.exports.iface_ipv4_prefix(iface) });
+    }
+    return rows;
   }
 
-  /** The interface configured with this address, or -1. */
+  /** The interface that has this address now, or -1. */
   ifaceByAddress(address: string): number {
-    const addr = parseIpv4(address);
-    return this.configs.findIndex((config) => config !== null && parseCidr(config.ip).addr === addr);
+    return this.addresses().find((row) => row.addr === formatIpv4(parseIpv4(address)))?.iface ?? -1;
   }
 
   /** 802.1Q: the interface sends and accepts only frames tagged vid (1..4094); 0 = untagged. */

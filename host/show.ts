@@ -15,7 +15,7 @@ function table(rows: string[][]): string {
 
 /** Like `ip route`: connected subnets, interface gateways (default routes) and static routes. */
 function showRoute({ stack, ifaceName }: ShowContext): string {
-  const addrOf = new Map(stack.interfaces().map(({ iface, ip }) => [iface, ip.split('/')[0]]));
+  const addrOf = new Map(stack.addresses().map(({ iface, addr }) => [iface, addr]));
   return stack
     .routes()
     .map((r) => {

@@ -55,6 +55,11 @@ test('a lease through the host API: DISCOVER, REQUEST, probes, then bound with r
     state: 'bound', ip: `${FIRST}/24`, router: SERVER.ip, server: SERVER.ip, dns: ['192.0.2.53'], leaseSeconds: 3600,
   });
   assert.equal(stack.addrState(0), 'ready');
+  // The host reads the leased address from the module (show route's src, multicast interfaces).
+  assert.deepEqual(stack.addresses(), [{ iface: 0, addr: FIRST, prefix: 24 }]);
+  assert.equal(stack.ifaceByAddress(FIRST), 0);
+  // And the lease's DNS server is the resolver's.
+  assert.deepEqual(stack.dnsServers(), ['192.0.2.53']);
   const probes = server.raw.find((f) => f.arp?.senderIp === '0.0.0.0' && f.arp.targetIp === FIRST);
   const announcements = server.raw.find((f) => f.arp?.senderIp === FIRST && f.arp.targetIp === FIRST);
   assert.equal(probes.length, 3);
